@@ -1,0 +1,5 @@
+import sys
+
+from freezekit.cli import main
+
+sys.exit(main())

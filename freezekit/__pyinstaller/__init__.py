@@ -1,0 +1,1 @@
+"""PyInstaller hook directory, announced through the ``pyinstaller40`` entry point."""

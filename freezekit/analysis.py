@@ -1,0 +1,612 @@
+"""Static checks that find what makes a main module unsafe to freeze or to run under spawn.
+
+A spawned or frozen child re-imports the parent's main module, so everything the module does at
+import time runs again in every child. The checks here read the module's AST once, resolve how it
+imported `processing`, `multiprocessing` or `concurrent.futures`, and report findings with stable
+codes (FK001...), like ruff or flake8.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place: `path:line:col: code message`, col 1-based like ruff."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check's stable code, severity and the one-line summary `freezekit` documents."""
+
+    code: str
+    name: str
+    severity: str
+    summary: str
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule("FK001", "process-outside-main-guard", ERROR,
+             "A process, pool, manager or executor is created outside the main guard."),
+        Rule("FK002", "misplaced-freeze-support", ERROR,
+             "freeze_support() is called anywhere but as the first statement of the main guard."),
+        Rule("FK003", "missing-freeze-support", WARNING,
+             "The main guard starts processes without calling freeze_support() first."),
+        Rule("FK004", "unpicklable-target", ERROR,
+             "A lambda, nested function or local class method is sent to another process."),
+        Rule("FK005", "import-time-side-effect", WARNING,
+             "The main module does something at import time that every child would repeat."),
+        Rule("FK006", "start-method-outside-main-guard", ERROR,
+             "set_start_method() is called outside the main guard."),
+    )
+}
+
+
+class SourceError(Exception):
+    """The file cannot be analysed: missing, a directory, undecodable or not valid Python."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A module's text as decoded from its bytes, with what is needed to write it back."""
+
+    path: str
+    raw: bytes
+    text: str
+    encoding: str
+
+
+def load_source(path: str | Path) -> Source:
+    """Read and decode a Python file the way the interpreter would (cookie, BOM, UTF-8)."""
+    name = str(path)
+    file = Path(path)
+    if file.is_dir():
+        raise SourceError(f"{name}: is a directory; pass the app's main script, e.g. {name}/app.py")
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{name}: no such file; pass the path of the app's main script") from None
+    except OSError as exc:
+        raise SourceError(f"{name}: cannot read: {exc.strerror}") from None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        text = raw.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(
+            f"{name}: cannot decode the file ({exc}); save it as UTF-8 "
+            "or declare its encoding in a coding cookie"
+        ) from None
+    return Source(name, raw, text, encoding)
+
+
+def parse_source(text: str, path: str) -> ast.Module:
+    """Parse module text, turning syntax errors into a SourceError that names path and line."""
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        where = f"{path}:{exc.lineno}:{exc.offset or 1}" if exc.lineno else path
+        raise SourceError(f"{where}: cannot parse: {exc.msg}; fix the syntax error first") from None
+    except ValueError as exc:  # null bytes, on Python versions that do not raise SyntaxError
+        raise SourceError(f"{path}: cannot parse: {exc}") from None
+
+
+def check(path: str | Path) -> list[Finding]:
+    """Check one main module and return its findings, sorted by position."""
+    source = load_source(path)
+    return analyse_source(source.text, source.path)
+
+
+def analyse_source(text: str, path: str = "<string>") -> list[Finding]:
+    """Check module text held in memory; `path` only labels the findings."""
+    return analyse_module(parse_source(text, path), text, path).findings
+
+
+_LIBS = frozenset({"multiprocessing", "processing"})
+_SPAWNERS = frozenset({"Process", "Pool", "Manager"})
+_EXECUTORS = frozenset({"concurrent.futures.ProcessPoolExecutor",
+                        "concurrent.futures.process.ProcessPoolExecutor"})
+_FREEZE = frozenset({"freeze_support", "freezeSupport"})
+_START_METHOD = frozenset({"set_start_method", "setStartMethod"})
+_CONTEXT = frozenset({"get_context", "getContext"})
+_STAR_NAMES = _SPAWNERS | _FREEZE | _START_METHOD | _CONTEXT | {"ProcessPoolExecutor"}
+_POOL_METHODS = frozenset({"map", "map_async", "imap", "imap_unordered", "starmap",
+                           "starmap_async", "apply", "apply_async", "submit",
+                           "mapAsync", "applyAsync", "imapUnordered"})
+_THREADS = frozenset({"threading.Thread", "threading.Timer"})
+_GUI = frozenset({"tkinter.Tk", "Tkinter.Tk", "wx.App", "pygame.display.set_mode"})
+_QT = frozenset({"PyQt5", "PyQt6", "PySide2", "PySide6"})
+_SERVER_LIBS = frozenset({"socketserver", "http", "xmlrpc"})
+_EXITS = frozenset({"sys.exit", "os._exit"})
+
+GUARD_HINT = 'move it under `if __name__ == "__main__":` (`freezekit fix` does this)'
+
+
+def _last(dotted: str) -> str:
+    return dotted.rpartition(".")[2]
+
+
+def _is_main_guard(node: ast.stmt) -> bool | None:
+    """True for `if __name__ == "__main__"`, False for `!=` (the else branch is main), else None."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return None
+    test = node.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
+        return None
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    if len(names) != 1 or len(mains) != 1:
+        return None
+    return isinstance(test.ops[0], ast.Eq)
+
+
+def main_guard_body(node: ast.stmt) -> list[ast.stmt] | None:
+    """The statements a main guard runs only in the main process, or None if not a guard."""
+    kind = _is_main_guard(node)
+    if kind is None:
+        return None
+    assert isinstance(node, ast.If)
+    return node.body if kind else node.orelse
+
+
+@dataclass
+class _Ctx:
+    """Where a node executes: at import time ("module"), in the guard, or in a function."""
+
+    where: str
+    top: int
+    func: str | None = None
+    block: str = ""
+    definition: str = ""
+    guard: ast.If | None = None
+    local_defs: frozenset[str] = frozenset()
+    local_classes: frozenset[str] = frozenset()
+
+
+@dataclass
+class FreezeCall:
+    """A freeze_support() call and whether it sits where it belongs."""
+
+    call: ast.Call
+    ok: bool
+    where: str
+
+
+@dataclass
+class Analysis:
+    """Findings plus the facts `freezekit fix` needs to repair them."""
+
+    findings: list[Finding]
+    unsafe_tops: set[int] = field(default_factory=set)
+    blockers: list[tuple[int, str]] = field(default_factory=list)
+    freeze_calls: list[FreezeCall] = field(default_factory=list)
+    guards_missing_freeze: list[ast.If] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    star_libs: set[str] = field(default_factory=set)
+    libs_used: set[str] = field(default_factory=set)
+
+
+def analyse_module(tree: ast.Module, text: str, path: str) -> Analysis:
+    """Run every rule over a parsed module."""
+    return _Analyser(tree, text, path).run()
+
+
+class _Analyser:
+    def __init__(self, tree: ast.Module, text: str, path: str) -> None:
+        self.tree = tree
+        self.lines = text.splitlines(keepends=True)
+        self.path = path
+        self.result = Analysis(findings=[])
+        self.aliases = self.result.aliases
+        self.star_libs = self.result.star_libs
+        self.spawner_classes: dict[str, str] = {}
+        self.pool_names: set[str] = set()
+        self.thread_names: set[str] = set()
+        self.fn_spawns: dict[str, tuple[int, str]] = {}
+        self.graph: dict[str, set[str]] = {}
+        self.module_calls: list[tuple[ast.Call, _Ctx, str]] = []
+        self.guard_calls: list[tuple[ast.If, str]] = []
+        self.guards_spawning: set[int] = set()
+        self.guards: list[ast.If] = []
+        self.first_in_guard: set[int] = set()
+        self.side_effects: list[tuple[ast.AST, _Ctx, str]] = []
+        self.spawned = False
+
+    def run(self) -> Analysis:
+        self._collect_imports()
+        for index, stmt in enumerate(self.tree.body):
+            self._stmt(stmt, _Ctx("module", index))
+        self._resolve_calls()
+        if self.spawned:
+            for node, ctx, what in self.side_effects:
+                self._unsafe(node, "FK005", ctx,
+                             f"{what} at import time: every child process re-imports the main "
+                             f"module and does it again; {GUARD_HINT}")
+        self.result.findings.sort(key=lambda f: (f.line, f.col, f.code))
+        return self.result
+
+    def _collect_imports(self) -> None:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.partition(".")[0]
+                        self.aliases[top] = top
+                    self._note_lib(alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                self._note_lib(node.module)
+                for alias in node.names:
+                    if alias.name == "*":
+                        self.star_libs.add(node.module)
+                    else:
+                        self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                context = self._qualname(node.value)
+                if context in _LIBS:
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            self.aliases[target.id] = context
+            elif isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    spawner = self._spawner(base)
+                    if spawner:
+                        self.spawner_classes[node.name] = node.name
+
+    def _note_lib(self, module: str) -> None:
+        top = module.partition(".")[0]
+        if top in _LIBS:
+            self.result.libs_used.add(top)
+
+    def _qualname(self, node: ast.AST) -> str | None:
+        """The dotted name an expression refers to, following imports and get_context()."""
+        if isinstance(node, ast.Name):
+            if node.id in self.aliases:
+                return self.aliases[node.id]
+            if node.id in _STAR_NAMES:
+                for lib in sorted(self.star_libs):
+                    if lib.partition(".")[0] in _LIBS or lib == "concurrent.futures":
+                        return f"{lib}.{node.id}"
+            return None
+        if isinstance(node, ast.Attribute):
+            base = self._qualname(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call):
+            func = self._qualname(node.func)
+            if func and _last(func) in _CONTEXT and func.partition(".")[0] in _LIBS:
+                return func.partition(".")[0]
+        return None
+
+    def _spawner(self, func: ast.AST) -> str | None:
+        """A readable name if calling `func` creates a process, pool, manager or executor."""
+        if isinstance(func, ast.Name) and func.id in self.spawner_classes:
+            return self.spawner_classes[func.id]
+        name = self._qualname(func)
+        if name is None:
+            return None
+        if name in _EXECUTORS:
+            return "ProcessPoolExecutor"
+        parts = name.split(".")
+        if parts[0] in _LIBS and parts[-1] in _SPAWNERS and "dummy" not in parts:
+            return f"{parts[0]}.{parts[-1]}"
+        return None
+
+    def _lib_call(self, func: ast.AST, names: frozenset[str]) -> str | None:
+        name = self._qualname(func)
+        if name and name.partition(".")[0] in _LIBS and _last(name) in names:
+            return name
+        return None
+
+    # Statements -------------------------------------------------------------------------
+
+    def _stmts(self, body: list[ast.stmt], ctx: _Ctx) -> None:
+        for stmt in body:
+            self._stmt(stmt, ctx)
+
+    def _stmt(self, stmt: ast.stmt, ctx: _Ctx) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._function(stmt, ctx)
+        elif isinstance(stmt, ast.ClassDef):
+            inner = replace(ctx, definition=f"the body of class {stmt.name}")
+            for child in ast.iter_child_nodes(stmt):
+                self._child(child, inner)
+        elif ctx.where != "function" and main_guard_body(stmt) is not None:
+            assert isinstance(stmt, ast.If)
+            self._guard(stmt, ctx)
+        else:
+            self._bind_names(stmt)
+            if ctx.where == "module" and not ctx.block:
+                ctx = replace(ctx, block=_block_name(stmt))
+            for child in ast.iter_child_nodes(stmt):
+                self._child(child, ctx)
+
+    def _child(self, node: ast.AST, ctx: _Ctx) -> None:
+        if isinstance(node, ast.stmt):
+            self._stmt(node, ctx)
+        elif isinstance(node, ast.expr):
+            self._expr(node, ctx)
+        elif isinstance(node, (ast.excepthandler, ast.match_case, ast.withitem, ast.keyword)):
+            for child in ast.iter_child_nodes(node):
+                self._child(child, ctx)
+
+    def _function(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
+        defining = replace(ctx, definition=f"the definition of {stmt.name}()")
+        args = stmt.args
+        for expr in [*stmt.decorator_list, *args.defaults, *args.kw_defaults]:
+            if expr is not None:
+                self._expr(expr, defining)
+        nested = [node for node in ast.walk(stmt) if node is not stmt]
+        if ctx.where == "function":
+            func = ctx.func
+        else:
+            func = None if ctx.definition else stmt.name
+        inner = _Ctx(
+            "function", ctx.top, func,
+            local_defs=ctx.local_defs | {
+                n.name for n in nested if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            },
+            local_classes=ctx.local_classes | {
+                n.name for n in nested if isinstance(n, ast.ClassDef)
+            },
+        )
+        self._stmts(stmt.body, inner)
+
+    def _guard(self, stmt: ast.If, ctx: _Ctx) -> None:
+        body = main_guard_body(stmt)
+        assert body is not None
+        self.guards.append(stmt)
+        self._expr(stmt.test, ctx)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call):
+            self.first_in_guard.add(id(body[0].value))
+        other = stmt.orelse if body is stmt.body else stmt.body
+        self._stmts(body, _Ctx("guard", ctx.top, guard=stmt))
+        self._stmts(other, replace(ctx, block="the else branch of the main guard"))
+
+    def _bind_names(self, stmt: ast.stmt) -> None:
+        """Remember names bound to pools and threads, to recognise `pool.map` and `t.start()`."""
+        pairs: list[tuple[ast.AST, ast.AST | None]] = []
+        if isinstance(stmt, ast.Assign):
+            pairs = [(target, stmt.value) for target in stmt.targets]
+        elif isinstance(stmt, (ast.AnnAssign)):
+            pairs = [(stmt.target, stmt.value)]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            pairs = [(item.optional_vars, item.context_expr) for item in stmt.items
+                     if item.optional_vars is not None]
+        for target, value in pairs:
+            if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
+                continue
+            if self._spawner(value.func):
+                self.pool_names.add(target.id)
+            elif self._qualname(value.func) in _THREADS:
+                self.thread_names.add(target.id)
+
+    # Expressions ------------------------------------------------------------------------
+
+    def _expr(self, node: ast.AST, ctx: _Ctx) -> None:
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.Lambda):
+                self._expr(item.body, _Ctx("function", ctx.top, ctx.func,
+                                           local_defs=ctx.local_defs,
+                                           local_classes=ctx.local_classes))
+                continue
+            if isinstance(item, ast.Call):
+                self._call(item, ctx)
+            stack.extend(ast.iter_child_nodes(item))
+
+    def _call(self, call: ast.Call, ctx: _Ctx) -> None:
+        func = call.func
+        spawner = self._spawner(func)
+        if spawner:
+            self._spawn(call, ctx, f"{spawner}()")
+            for keyword in call.keywords:
+                if keyword.arg == "target":
+                    self._check_target(keyword.value, ctx, "target=")
+            return
+        if self._lib_call(func, _FREEZE):
+            self._freeze(call, ctx)
+            return
+        method = self._lib_call(func, _START_METHOD)
+        if method:
+            if ctx.where == "module":
+                self._unsafe(call, "FK006", ctx,
+                             f"{_last(method)}() outside the main guard runs again in every "
+                             f"child that imports this module and fails there; {GUARD_HINT}")
+            return
+        if isinstance(func, ast.Attribute) and func.attr in _POOL_METHODS and call.args:
+            receiver = func.value
+            if (isinstance(receiver, ast.Name) and receiver.id in self.pool_names) or (
+                isinstance(receiver, ast.Call) and self._spawner(receiver.func)
+            ):
+                self._check_target(call.args[0], ctx, f".{func.attr}()")
+        if isinstance(func, ast.Name) and func.id not in self.aliases:
+            if ctx.where == "module":
+                self.module_calls.append((call, ctx, func.id))
+            elif ctx.where == "guard" and ctx.guard is not None:
+                self.guard_calls.append((ctx.guard, func.id))
+            elif ctx.func:
+                self.graph.setdefault(ctx.func, set()).add(func.id)
+        if ctx.where == "module":
+            effect = self._side_effect(call)
+            if effect:
+                self.side_effects.append((call, ctx, effect))
+
+    def _spawn(self, call: ast.Call, ctx: _Ctx, what: str) -> None:
+        self.spawned = True
+        if ctx.where == "module":
+            place = f" in {ctx.block}" if ctx.block else ""
+            self._unsafe(call, "FK001", ctx,
+                         f"{what} runs at import time{place}: a spawned or frozen child "
+                         f"re-imports the main module and starts it again; {GUARD_HINT}")
+        elif ctx.where == "guard" and ctx.guard is not None:
+            self.guards_spawning.add(id(ctx.guard))
+        elif ctx.func and ctx.func not in self.fn_spawns:
+            self.fn_spawns[ctx.func] = (call.lineno, what)
+
+    def _freeze(self, call: ast.Call, ctx: _Ctx) -> None:
+        ok = ctx.where == "guard" and id(call) in self.first_in_guard
+        if ctx.where == "function":
+            where = f"inside {ctx.func}()" if ctx.func else "inside a function"
+        elif ctx.where == "module":
+            where = "at module level"
+        else:
+            where = "after other statements in the main guard"
+        self.result.freeze_calls.append(FreezeCall(call, ok, where))
+        if not ok:
+            self._report(call, "FK002", f"freeze_support() {where} does not protect the frozen "
+                         "program; call it as the first statement of the main guard")
+
+    def _check_target(self, target: ast.expr, ctx: _Ctx, how: str) -> None:
+        what = None
+        if isinstance(target, ast.Lambda):
+            what = "a lambda"
+        elif isinstance(target, ast.Name) and target.id in ctx.local_defs:
+            what = f"the nested function {target.id}()"
+        elif isinstance(target, ast.Attribute):
+            owner = target.value
+            if isinstance(owner, ast.Call):
+                owner = owner.func
+            if isinstance(owner, ast.Name) and owner.id in ctx.local_classes:
+                what = f"a method of the local class {owner.id}"
+        if what:
+            self._report(target, "FK004", f"{what} passed as {how} cannot be pickled to a "
+                         "spawned child; define the function at module level and pass it by name")
+            self.result.blockers.append((target.lineno, (
+                f"{what} is sent to another process; fix cannot move it for you: "
+                "define it at module level and pass it by name")))
+
+    def _side_effect(self, call: ast.Call) -> str | None:
+        func = call.func
+        name = self._qualname(func)
+        if isinstance(func, ast.Attribute) and func.attr == "start":
+            receiver = func.value
+            if (isinstance(receiver, ast.Name) and receiver.id in self.thread_names) or (
+                isinstance(receiver, ast.Call) and self._qualname(receiver.func) in _THREADS
+            ):
+                return "starting a thread"
+        if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
+            return f"writing a file with .{func.attr}()"
+        if isinstance(func, ast.Attribute) and func.attr == "serve_forever":
+            return "running a server"
+        if isinstance(func, ast.Name) and func.id not in self.aliases:
+            if func.id == "input":
+                return "input()"
+            if func.id in ("exit", "quit"):
+                return f"{func.id}()"
+            if func.id == "open" and _writes(call):
+                return "opening a file for writing"
+        if name is None:
+            return None
+        parts = name.split(".")
+        if name in _EXITS:
+            return f"{name}()"
+        if name == "_thread.start_new_thread":
+            return "starting a thread"
+        if name == "socket.create_server" or (
+            parts[0] in _SERVER_LIBS and parts[-1].endswith("Server")
+        ):
+            return f"opening a server with {parts[-1]}()"
+        if name in _GUI or (parts[0] in _QT and parts[-1] == "QApplication"):
+            return f"opening a GUI with {name}()"
+        return None
+
+    def _resolve_calls(self) -> None:
+        """Propagate "starts processes" through calls between the module's own functions."""
+        spawning = dict(self.fn_spawns)
+        changed = True
+        while changed:
+            changed = False
+            for caller, callees in self.graph.items():
+                witness = next((spawning[c] for c in sorted(callees) if c in spawning), None)
+                if caller not in spawning and witness:
+                    spawning[caller] = witness
+                    changed = True
+        for call, ctx, name in self.module_calls:
+            if name in spawning:
+                self.spawned = True
+                line, what = spawning[name]
+                place = f" in {ctx.block}" if ctx.block else ""
+                self._unsafe(call, "FK001", ctx,
+                             f"{name}() runs at import time{place} and starts processes ({what} "
+                             f"on line {line}): a spawned or frozen child re-imports the main "
+                             f"module and starts them again; {GUARD_HINT}")
+        for guard, name in self.guard_calls:
+            if name in spawning:
+                self.guards_spawning.add(id(guard))
+        for guard in self.guards:
+            body = main_guard_body(guard)
+            first = body[0] if body else None
+            if id(guard) in self.guards_spawning and not (
+                isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
+                and self._lib_call(first.value.func, _FREEZE)
+            ):
+                self.result.guards_missing_freeze.append(guard)
+                self._report(guard, "FK003", "the main guard starts processes but does not call "
+                             "freeze_support() first: harmless under freezekit's bootstrap, "
+                             "fatal under plain PyInstaller on Windows; add it as the guard's "
+                             "first statement")
+
+    def _unsafe(self, node: ast.AST, code: str, ctx: _Ctx, message: str) -> None:
+        """Report something that runs at import time and note what `fix` must move."""
+        self._report(node, code, message)
+        if not ctx.definition:
+            self.result.unsafe_tops.add(ctx.top)
+        elif RULES[code].severity == ERROR:
+            self.result.blockers.append((node.lineno, (
+                f"{ctx.definition} runs this at import time and must stay at module level; "
+                "move the call into a function that the main guard calls")))
+
+    def _report(self, node: ast.AST, code: str, message: str) -> None:
+        line = getattr(node, "lineno", 1)
+        col = _char_col(self.lines, line, getattr(node, "col_offset", 0))
+        self.result.findings.append(
+            Finding(self.path, line, col, code, message, RULES[code].severity))
+
+
+def _block_name(stmt: ast.stmt) -> str:
+    names = {ast.For: "a module-level for loop", ast.AsyncFor: "a module-level for loop",
+             ast.While: "a module-level while loop", ast.With: "a module-level with block",
+             ast.AsyncWith: "a module-level with block", ast.Try: "a module-level try block",
+             ast.If: "a module-level if block"}
+    return next((text for kind, text in names.items() if isinstance(stmt, kind)), "")
+
+
+def _writes(call: ast.Call) -> bool:
+    mode = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "mode"), None)
+    return (isinstance(mode, ast.Constant) and isinstance(mode.value, str)
+            and any(flag in mode.value for flag in "wax+"))
+
+
+def _char_col(lines: list[str], line: int, byte_col: int) -> int:
+    """Convert the AST's UTF-8 byte offset into a 1-based character column."""
+    if not 0 < line <= len(lines) or lines[line - 1].isascii():
+        return byte_col + 1
+    return len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+

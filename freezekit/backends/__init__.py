@@ -1,0 +1,1 @@
+"""One adapter per freezer, behind one interface."""

@@ -1,0 +1,308 @@
+"""Start methods and the context objects that bind every primitive to our launchers.
+
+A context is compatible with the stdlib's (it subclasses ``BaseContext``), so stdlib
+machinery handed one of ours, such as a ``SyncManager(ctx=...)`` or a stdlib ``Queue``,
+starts its processes through our launchers and hence through our bootstrap.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from multiprocessing import context as _stdlib_context
+from multiprocessing import process as _stdlib_process
+from multiprocessing import reduction
+from typing import Any
+
+from processing import process
+
+__all__ = [
+    "Context",
+    "DefaultContext",
+    "ForkProcess",
+    "SpawnProcess",
+    "ForkServerProcess",
+    "all_start_methods",
+    "check_not_importing_main",
+    "default_context",
+    "launcher_for",
+]
+
+#: Environment variable that chooses the default start method, for test matrices and for
+#: trying a program under Windows semantics (``spawn``) on POSIX.
+START_METHOD_ENV = "PROCESSING_START_METHOD"
+
+
+def all_start_methods() -> list[str]:
+    """Start methods available on this platform, the default first."""
+    if sys.platform == "win32":
+        return ["spawn"]
+    methods = ["spawn", "fork"] if sys.platform == "darwin" else ["fork", "spawn"]
+    if reduction.HAVE_SEND_HANDLE:
+        methods.append("forkserver")
+    return methods
+
+
+def _check_method(method: str) -> str:
+    if method not in all_start_methods():
+        raise ValueError(
+            f"unknown start method {method!r}: choose one of {', '.join(all_start_methods())}"
+        )
+    return method
+
+
+def launcher_for(method: str | None) -> Any:
+    """The ``Popen`` class that starts a child with ``method`` (None: the default)."""
+    method = method or default_context.get_start_method()
+    if method == "fork":
+        from processing.popen_fork import Popen
+    elif method == "forkserver":
+        from processing.popen_forkserver import Popen
+    elif sys.platform == "win32":
+        from processing.popen_spawn_win32 import Popen
+    else:
+        from processing.popen_spawn_posix import Popen
+    return Popen
+
+
+IMPORTING_MAIN_MESSAGE = """\
+A child process tried to start a new process while it was importing the main module {main}.
+
+The main module is imported again in every child started with the spawn or forkserver start
+method (always on Windows, and in frozen executables). Code at module level that starts
+processes, pools or managers therefore runs again in each child, which would start children
+of its own without end. processing refuses, so this child fails instead.
+
+Fix: put that code under the main guard
+
+    if __name__ == '__main__':
+        freezeSupport()
+        ...  # start processes here
+
+`freezekit fix {fix_path}` makes this change for you."""
+
+
+def check_not_importing_main() -> None:
+    """Refuse to start a process while this child is still importing the main module."""
+    current = _stdlib_process.current_process()
+    if getattr(current, "_inheriting", False):
+        main = getattr(current, "_importing_main", None) or "__main__"
+        script = os.path.basename(main) if main.endswith(".py") else "app.py"
+        raise RuntimeError(IMPORTING_MAIN_MESSAGE.format(main=main, fix_path=script))
+
+
+class ForkProcess(process.Process):
+    _display_name = "Process"
+    _start_method = "fork"
+
+
+class SpawnProcess(process.Process):
+    _display_name = "Process"
+    _start_method = "spawn"
+
+
+class ForkServerProcess(process.Process):
+    _display_name = "Process"
+    _start_method = "forkserver"
+
+
+_PROCESS_CLASSES = {"fork": ForkProcess, "spawn": SpawnProcess, "forkserver": ForkServerProcess}
+
+
+class Context(_stdlib_context.BaseContext):
+    """The whole processing API bound to one start method."""
+
+    ProcessExit = process.ProcessExit
+    Process: type[process.Process] = process.Process
+    parent_process = staticmethod(process.parent_process)
+    parentProcess = staticmethod(process.parent_process)
+
+    def __init__(self, method: str | None) -> None:
+        self._name = method
+        if method is not None:
+            self.Process = _PROCESS_CLASSES[method]
+
+    def __repr__(self) -> str:
+        return f"<processing context {self.get_start_method()!r}>"
+
+    # -- start methods ------------------------------------------------------------------
+
+    def get_context(self, method: str | None = None) -> Context:
+        if method is None:
+            return self
+        return _concrete_contexts[_check_method(method)]
+
+    def get_start_method(self, allow_none: bool = False) -> str | None:
+        return self._name
+
+    def set_start_method(self, method: str | None, force: bool = False) -> None:
+        raise ValueError(
+            "cannot set the start method of a bound context; use processing.setStartMethod()"
+        )
+
+    def get_all_start_methods(self) -> list[str]:
+        return all_start_methods()
+
+    # -- primitives ------------------------------------------------------------------------
+
+    def Pipe(self, duplex: bool = True) -> tuple[Any, Any]:
+        """A pair of connected ``Connection`` objects (one-way when ``duplex`` is False)."""
+        from processing.connection import Pipe
+
+        return Pipe(duplex)
+
+    def Lock(self) -> Any:
+        from processing.synchronize import Lock
+
+        return Lock(ctx=self.get_context())
+
+    def RLock(self) -> Any:
+        from processing.synchronize import RLock
+
+        return RLock(ctx=self.get_context())
+
+    def Condition(self, lock: Any = None) -> Any:
+        from processing.synchronize import Condition
+
+        return Condition(lock, ctx=self.get_context())
+
+    def Semaphore(self, value: int = 1) -> Any:
+        from processing.synchronize import Semaphore
+
+        return Semaphore(value, ctx=self.get_context())
+
+    def BoundedSemaphore(self, value: int = 1) -> Any:
+        from processing.synchronize import BoundedSemaphore
+
+        return BoundedSemaphore(value, ctx=self.get_context())
+
+    def Event(self) -> Any:
+        from processing.synchronize import Event
+
+        return Event(ctx=self.get_context())
+
+    def Barrier(self, parties: int, action: Any = None, timeout: float | None = None) -> Any:
+        from processing.synchronize import Barrier
+
+        return Barrier(parties, action, timeout, ctx=self.get_context())
+
+    def Queue(self, maxsize: int = 0) -> Any:
+        """A process-shared FIFO queue; ``put`` blocks only when ``maxsize`` is reached."""
+        from processing.queues import Queue
+
+        return Queue(maxsize, ctx=self.get_context())
+
+    def BufferedQueue(self) -> Any:
+        """A queue whose ``put()`` never blocks, however much is put before any ``get()``."""
+        from processing.queues import BufferedQueue
+
+        return BufferedQueue(ctx=self.get_context())
+
+    def JoinableQueue(self, maxsize: int = 0) -> Any:
+        from processing.queues import JoinableQueue
+
+        return JoinableQueue(maxsize, ctx=self.get_context())
+
+    def SimpleQueue(self) -> Any:
+        from processing.queues import SimpleQueue
+
+        return SimpleQueue(ctx=self.get_context())
+
+    # -- frozen programs and logging -------------------------------------------------------
+
+    def freeze_support(self) -> None:
+        """Run this process as a child if a frozen program was launched as one; else nothing."""
+        from processing.freezing import freezeSupport
+
+        freezeSupport()
+
+    def enableLogging(self, level: int, HandlerType: Any = None, handlerArgs: tuple = (),
+                      format: str | None = None) -> Any:
+        from processing.log import enableLogging
+
+        return enableLogging(level, HandlerType, handlerArgs, format)
+
+    def getLogger(self) -> Any:
+        from processing.log import getLogger
+
+        return getLogger()
+
+    # -- the processing 0.52 spellings -----------------------------------------------------
+
+    currentProcess = staticmethod(process.currentProcess)
+    activeChildren = staticmethod(process.activeChildren)
+
+    def cpuCount(self) -> int:
+        return self.cpu_count()
+
+    def freezeSupport(self) -> None:
+        self.freeze_support()
+
+    def getContext(self, method: str | None = None) -> Context:
+        return self.get_context(method)
+
+    def getStartMethod(self, allow_none: bool = False) -> str | None:
+        return self.get_start_method(allow_none)
+
+    def setStartMethod(self, method: str | None, force: bool = False) -> None:
+        self.set_start_method(method, force)
+
+    def allStartMethods(self) -> list[str]:
+        return all_start_methods()
+
+    def setExecutable(self, executable: str) -> None:
+        self.set_executable(executable)
+
+
+class DefaultContext(Context):
+    """The module-level API: the start method is chosen once, on first use."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._actual: Context | None = None
+
+    def get_context(self, method: str | None = None) -> Context:
+        if method is None:
+            if self._actual is None:
+                self._actual = _concrete_contexts[_initial_method()]
+            return self._actual
+        return super().get_context(method)
+
+    def get_start_method(self, allow_none: bool = False) -> str | None:
+        if self._actual is None and allow_none:
+            return None
+        return self.get_context().get_start_method()
+
+    def set_start_method(self, method: str | None, force: bool = False) -> None:
+        """Choose the default start method; once chosen, only ``force=True`` changes it."""
+        if self._actual is not None and not force:
+            raise RuntimeError(
+                f"the start method is already {self._actual.get_start_method()!r}; "
+                "call setStartMethod() once, early under the main guard, or pass force=True"
+            )
+        self._actual = None if method is None else _concrete_contexts[_check_method(method)]
+
+    def __repr__(self) -> str:
+        return f"<processing default context {self.get_start_method(allow_none=True)!r}>"
+
+
+def _initial_method() -> str:
+    wanted = os.environ.get(START_METHOD_ENV)
+    if wanted:
+        if wanted not in all_start_methods():
+            raise ValueError(
+                f"{START_METHOD_ENV}={wanted!r} is not a start method here: "
+                f"choose one of {', '.join(all_start_methods())}"
+            )
+        return wanted
+    return all_start_methods()[0]
+
+
+_concrete_contexts = {method: Context(method) for method in ("fork", "spawn", "forkserver")}
+default_context = DefaultContext()
+
+
+def force_default_method(method: str | None) -> None:
+    """In a child: make the default context use the start method the child was made with."""
+    if method is not None:
+        default_context._actual = _concrete_contexts[method]

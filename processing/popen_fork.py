@@ -1,0 +1,85 @@
+"""Start a child with ``os.fork()``; also the base of the POSIX spawn and forkserver launchers."""
+
+from __future__ import annotations
+
+import os
+import signal
+from multiprocessing import util
+from typing import Any
+
+from processing.process import STOP_SIGNAL
+
+
+class Popen:
+    """A child process started by forking this one; it runs ``process_obj._bootstrap()``."""
+
+    method = "fork"
+
+    def __init__(self, process_obj: Any) -> None:
+        util._flush_std_streams()
+        self.returncode: int | None = None
+        self.finalizer: util.Finalize | None = None
+        self._launch(process_obj)
+
+    def duplicate_for_child(self, fd: int) -> int:
+        return fd
+
+    def poll(self, flag: int = os.WNOHANG) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, flag)
+            except ChildProcessError:
+                return None
+            if pid == self.pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.returncode is None:
+            if timeout is not None:
+                from multiprocessing.connection import wait
+
+                if not wait([self.sentinel], timeout):
+                    return None
+            return self.poll(os.WNOHANG if timeout == 0.0 else 0)
+        return self.returncode
+
+    def _send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+            except OSError:
+                if self.wait(timeout=0.1) is None:
+                    raise
+
+    def stop(self) -> None:
+        self._send_signal(STOP_SIGNAL)
+
+    def terminate(self) -> None:
+        self._send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._send_signal(signal.SIGKILL)
+
+    def _launch(self, process_obj: Any) -> None:
+        code = 1
+        parent_r, child_w = os.pipe()
+        child_r, parent_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                os.close(parent_r)
+                os.close(parent_w)
+                code = process_obj._bootstrap(parent_sentinel=child_r)
+            finally:
+                os._exit(code)
+        os.close(child_w)
+        os.close(child_r)
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
+        self.sentinel = parent_r
+
+    def close(self) -> None:
+        if self.finalizer is not None:
+            self.finalizer()

@@ -1,0 +1,92 @@
+"""Start a child as a fresh interpreter (or frozen executable) entering our bootstrap (Windows).
+
+The same bootstrap as on POSIX; the launch-data pipe is a handle that the child duplicates
+out of this process, so nothing but the marker, our pid and a handle number is on its command
+line. The child gets its own process group so that ``stop()`` can send it CTRL_BREAK.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from multiprocessing import util
+from typing import Any
+
+from processing import bootstrap
+from processing.freezing import child_command
+
+if sys.platform == "win32":
+    import _winapi
+    import msvcrt
+    from multiprocessing import reduction
+
+TERMINATE_EXIT_CODE = 0x10000  # TerminateProcess() exit code, read back as -SIGTERM
+
+
+def _close_handles(*handles: int) -> None:
+    for handle in handles:
+        _winapi.CloseHandle(handle)
+
+
+class Popen:
+    method = "spawn"
+
+    def __init__(self, process_obj: Any) -> None:
+        data = bootstrap.launch_data(process_obj, self)
+        rhandle, whandle = _winapi.CreatePipe(None, 0)
+        wfd = msvcrt.open_osfhandle(whandle, 0)
+        cmd = subprocess.list2cmdline(child_command(["child", str(os.getpid()), str(rhandle)]))
+        exe = child_command([])[0]
+        try:
+            hp, ht, pid, _tid = _winapi.CreateProcess(
+                exe, cmd, None, None, False, subprocess.CREATE_NEW_PROCESS_GROUP, None, None,
+                None,
+            )
+            _winapi.CloseHandle(ht)
+        except BaseException:
+            _winapi.CloseHandle(rhandle)
+            os.close(wfd)
+            raise
+        self.pid = pid
+        self.returncode: int | None = None
+        self._handle = hp
+        self.sentinel = int(hp)
+        self.finalizer = util.Finalize(self, _close_handles, (self.sentinel, int(rhandle)))
+        with open(wfd, "wb", closefd=True) as sink:
+            try:
+                sink.write(data)
+            except BrokenPipeError:
+                pass
+
+    def duplicate_for_child(self, handle: int) -> int:
+        return reduction.duplicate(handle, self.sentinel)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.returncode is None:
+            msecs = _winapi.INFINITE if timeout is None else max(0, int(timeout * 1000 + 0.5))
+            if _winapi.WaitForSingleObject(int(self._handle), msecs) == _winapi.WAIT_OBJECT_0:
+                code = _winapi.GetExitCodeProcess(self._handle)
+                self.returncode = -signal.SIGTERM if code == TERMINATE_EXIT_CODE else code
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self.wait(timeout=0)
+
+    def stop(self) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal.CTRL_BREAK_EVENT)
+
+    def terminate(self) -> None:
+        if self.returncode is None:
+            try:
+                _winapi.TerminateProcess(int(self._handle), TERMINATE_EXIT_CODE)
+            except PermissionError:
+                if _winapi.GetExitCodeProcess(int(self._handle)) == _winapi.STILL_ACTIVE:
+                    raise
+
+    kill = terminate
+
+    def close(self) -> None:
+        self.finalizer()

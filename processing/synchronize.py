@@ -1,0 +1,59 @@
+"""Locks, semaphores, conditions, events and barriers shared between processes.
+
+These are the stdlib's semaphore-backed primitives (``multiprocessing.synchronize``), with
+the 0.52 spellings and an error that says how to share one when it is pickled the wrong way.
+"""
+
+from __future__ import annotations
+
+from multiprocessing import context as _stdlib_context
+from multiprocessing import synchronize as _stdlib
+from typing import Any
+
+__all__ = ["Barrier", "BoundedSemaphore", "Condition", "Event", "Lock", "RLock", "Semaphore"]
+
+
+class _InheritOnly:
+    """Refuse pickling except while a child is being launched, saying what to do instead."""
+
+    def __getstate__(self) -> Any:
+        if _stdlib_context.get_spawning_popen() is None:
+            raise RuntimeError(
+                f"{type(self).__name__} objects can only be shared with a child process by "
+                "inheritance: pass it to Process(args=...) or to Pool(initializer=..., "
+                "initargs=...), not through a Queue, a Pipe or a manager"
+            )
+        return super().__getstate__()  # type: ignore[misc]
+
+
+class Lock(_InheritOnly, _stdlib.Lock):
+    pass
+
+
+class RLock(_InheritOnly, _stdlib.RLock):
+    pass
+
+
+class Semaphore(_InheritOnly, _stdlib.Semaphore):
+    def getValue(self) -> int:
+        return self.get_value()
+
+
+class BoundedSemaphore(_InheritOnly, _stdlib.BoundedSemaphore):
+    def getValue(self) -> int:
+        return self.get_value()
+
+
+class Condition(_InheritOnly, _stdlib.Condition):
+    def notifyAll(self) -> None:
+        self.notify_all()
+
+
+class Event(_InheritOnly, _stdlib.Event):
+    def isSet(self) -> bool:
+        return self.is_set()
+
+
+class Barrier(_InheritOnly, _stdlib.Barrier):
+    def getParties(self) -> int:
+        return self.parties
