@@ -11,6 +11,7 @@ with ``bootstrap.run_child`` exactly as a spawned child does.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
 import pickle
@@ -24,6 +25,8 @@ import warnings
 from multiprocessing import connection, reduction, util
 from multiprocessing import process as _stdlib_process
 from typing import Any
+
+from processing.popen_fork import run_atexit_in_fork_child
 
 __all__ = ["ForkServer", "serve", "ensure_running", "connect_to_new_process",
            "set_preload", "inherited_fds"]
@@ -231,6 +234,7 @@ def serve(args: list[str]) -> None:
                     if pid == 0:
                         code = 1
                         try:
+                            run_atexit_in_fork_child()
                             listener.close()
                             selector.close()
                             unused = [alive_r, child_w, sig_r, sig_w, *pid_to_fd.values()]
@@ -239,6 +243,7 @@ def serve(args: list[str]) -> None:
                             sys.excepthook(*sys.exc_info())
                             sys.stderr.flush()
                         finally:
+                            atexit._run_exitfuncs()
                             os._exit(code)
                     try:
                         _write_signed(child_w, pid)

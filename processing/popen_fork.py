@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 from multiprocessing import util
 from typing import Any
 
 from processing.process import STOP_SIGNAL
+
+
+def run_atexit_in_fork_child() -> None:
+    """In a forked child: forget the parent's atexit handlers, keep multiprocessing's own.
+
+    The child ends with ``os._exit()``, so the caller runs ``atexit._run_exitfuncs()``
+    itself; that flushes queue feeder threads on every Python version (3.13 moved this out
+    of ``BaseProcess._bootstrap``) and runs handlers the child registered.
+    """
+    atexit._clear()
+    atexit.register(util._exit_function)
 
 
 class Popen:
@@ -70,10 +82,12 @@ class Popen:
         self.pid = os.fork()
         if self.pid == 0:
             try:
+                run_atexit_in_fork_child()
                 os.close(parent_r)
                 os.close(parent_w)
                 code = process_obj._bootstrap(parent_sentinel=child_r)
             finally:
+                atexit._run_exitfuncs()
                 os._exit(code)
         os.close(child_w)
         os.close(child_r)
