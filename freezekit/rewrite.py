@@ -1,0 +1,538 @@
+"""`freezekit fix`: repair a main module with minimal text edits guided by its AST.
+
+The fix moves what runs at import time and starts processes (from the first such statement
+onwards) under a single `if __name__ == "__main__":` guard, leaves imports, definitions and
+constants where they are so that children still find them, and makes `freeze_support()` the
+guard's first statement. Every other byte stays as it was, and a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from freezekit.analysis import (
+    ERROR,
+    Analysis,
+    SourceError,
+    analyse_module,
+    load_source,
+    main_guard_body,
+    parse_source,
+)
+
+_LIB_FREEZE = {"processing": "freezeSupport", "multiprocessing": "freeze_support"}
+
+
+class FixRefused(Exception):
+    """The module cannot be fixed safely; the message says why and what to do by hand."""
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """What `fix` did (or, with diff=True, would do) to one file."""
+
+    path: str
+    changed: bool
+    text: str
+    diff: str
+    summary: str
+
+
+def fix(path: str | Path, diff: bool = False) -> FixResult:
+    """Fix one main module in place, atomically; with diff=True only compute the diff.
+
+    Raises SourceError for unreadable input and FixRefused when a safe fix is not possible;
+    in both cases the file is left untouched.
+    """
+    source = load_source(path)
+    text, actions = fix_source(source.text, source.path)
+    changed = text != source.text
+    patch = "".join(difflib.unified_diff(
+        source.text.splitlines(keepends=True), text.splitlines(keepends=True),
+        fromfile=source.path, tofile=source.path,
+    ))
+    if changed and not diff:
+        _write_atomically(Path(path), text.encode(source.encoding))
+    return FixResult(source.path, changed, text, patch, "; ".join(actions))
+
+
+def fix_source(text: str, path: str = "<string>") -> tuple[str, list[str]]:
+    """Return the fixed module text and a list of what was done, or raise FixRefused."""
+    tree = parse_source(text, path)
+    analysis = analyse_module(tree, text, path)
+    if analysis.blockers:
+        raise FixRefused("; ".join(f"line {line}: {why}" for line, why in analysis.blockers))
+    if not analysis.unsafe_tops and not any(
+        f.code in ("FK002", "FK003") for f in analysis.findings
+    ):
+        return text, []
+    fixed, actions = _Fixer(tree, text, analysis).run()
+    _verify(fixed, path)
+    return fixed, actions
+
+
+def _verify(text: str, path: str) -> None:
+    """Refuse rather than write a result that does not parse or still has errors."""
+    try:
+        tree = parse_source(text, path)
+    except SourceError as exc:
+        raise FixRefused(f"the rewritten module would not parse ({exc})") from None
+    left = [f for f in analyse_module(tree, text, path).findings if f.severity == ERROR]
+    if left:
+        raise FixRefused("after fixing, line {0.line} would still have {0.code}; "
+                         "fix it by hand".format(left[0]))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file's content in one step, keeping its mode; follows symlinks."""
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+class _Fixer:
+    """Plans line-level edits: deleted lines, replaced lines and lines inserted before a line."""
+
+    def __init__(self, tree: ast.Module, text: str, analysis: Analysis) -> None:
+        self.tree = tree
+        self.body = tree.body
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.analysis = analysis
+        self.newline = _newline(self.lines)
+        self.unit = _indent_unit(tree, self.lines)
+        self.deleted: set[int] = set()
+        self.removed: set[int] = set()
+        self.freeze_added = False
+        self.replaced: dict[int, list[str]] = {}
+        self.inserted: dict[int, list[str]] = {}
+        self.actions: list[str] = []
+        self.freeze_text, self.freeze_import = _freeze_spelling(tree, analysis)
+        self._string_rows: set[int] | None = None
+
+    def run(self) -> tuple[str, list[str]]:
+        removed = self._remove_misplaced_freeze()
+        moved = self._moved_statements(removed)
+        guards = [i for i, s in enumerate(self.body) if main_guard_body(s) is not None]
+        if moved:
+            if len(guards) > 1:
+                raise FixRefused("the module has several main guards; merge them into one "
+                                 "and run fix again")
+            if guards and not _is_eq_guard(self.body[guards[0]]):
+                raise FixRefused(f"line {self.body[guards[0]].lineno}: the main guard is "
+                                 "written with !=; rewrite it as `if __name__ == \"__main__\":`")
+            if guards:
+                self._move_into_guard(moved, guards[0])
+            else:
+                self._wrap(moved, removed)
+            lines = sorted({self.body[i].lineno for i in moved})
+            self.actions.append(
+                f"moved {len(moved)} statement{'s' if len(moved) != 1 else ''} under the main "
+                f"guard (line{'s' if len(lines) != 1 else ''} {', '.join(map(str, lines))})")
+        missing = {id(g) for g in self.analysis.guards_missing_freeze}
+        for guard in _all_guards(self.tree):
+            body = main_guard_body(guard)
+            target = moved and guards and guard is self.body[guards[0]]
+            if body and not target and (id(guard) in missing or self._lost_freeze(guard)):
+                self._add_freeze(guard)
+        if self.freeze_import and self.freeze_added:
+            self._add_import()
+        return self._render(), self.actions
+
+    # Planning -----------------------------------------------------------------------------
+
+    def _remove_misplaced_freeze(self) -> set[int]:
+        """Delete misplaced freeze_support() statements; return the top-level ones removed."""
+        bad = {id(c.call): c for c in self.analysis.freeze_calls if not c.ok}
+        removed_tops: set[int] = set()
+        for parent, body in _statement_lists(self.tree):
+            for stmt in body:
+                if not (isinstance(stmt, ast.Expr) and id(stmt.value) in bad):
+                    continue
+                self._require_own_lines(stmt, body)
+                rows = range(stmt.lineno - 1, stmt.end_lineno or stmt.lineno)
+                if len(body) == 1 and parent is not self.tree:
+                    indent = _leading(self.lines[stmt.lineno - 1])
+                    self.replaced[rows[0]] = [f"{indent}pass{self._eol(rows[-1])}"]
+                    self.removed.update(rows[1:])
+                else:
+                    self.removed.update(rows)
+                if parent is self.tree:
+                    removed_tops.add(self.body.index(stmt))
+                self.actions.append(f"removed the misplaced freeze_support() on line "
+                                    f"{stmt.lineno}")
+        return removed_tops
+
+    def _lost_freeze(self, guard: ast.If) -> bool:
+        """A guard gets freeze_support() when the fix removed a misplaced one elsewhere."""
+        body = main_guard_body(guard) or []
+        has_first = bool(body) and any(
+            c.ok and body[0].lineno == c.call.lineno for c in self.analysis.freeze_calls)
+        return not has_first and any(not c.ok for c in self.analysis.freeze_calls)
+
+    def _moved_statements(self, removed: set[int]) -> list[int]:
+        """Indexes of top-level statements that must run only in the main process."""
+        unsafe = set(self.analysis.unsafe_tops)
+        for index in sorted(unsafe):
+            if main_guard_body(self.body[index]) is not None:
+                raise FixRefused(f"line {self.body[index].lineno}: the else branch of the main "
+                                 "guard runs in every child; move what it starts into the guard")
+        if not unsafe:
+            return []
+        moved: list[int] = []
+        bound: set[str] = set()
+        for index in range(min(unsafe), len(self.body)):
+            stmt = self.body[index]
+            if index in removed or main_guard_body(stmt) is not None:
+                continue
+            loads = _definition_loads(stmt)
+            if index in unsafe or not _stays(stmt) or (
+                isinstance(stmt, (ast.Assign, ast.AnnAssign)) and loads & bound
+            ):
+                self._require_movable(stmt, index)
+                moved.append(index)
+                bound |= _bound_names(stmt)
+            elif loads & bound:
+                name = min(loads & bound)
+                raise FixRefused(
+                    f"line {stmt.lineno}: this definition uses {name}, which is set by a statement "
+                    "that must move under the main guard; compute it in a function instead")
+        return moved
+
+    def _require_movable(self, stmt: ast.stmt, index: int) -> None:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                raise FixRefused(
+                    f"line {node.lineno}: {node.name} is defined inside a block that must move "
+                    "under the main guard, where children could not find it; move the "
+                    "definition out of the block")
+        self._require_own_lines(stmt, self.body, index)
+
+    def _require_own_lines(self, stmt: ast.stmt, body: list[ast.stmt],
+                           index: int | None = None) -> None:
+        position = body.index(stmt) if index is None else index
+        before = body[position - 1] if position else None
+        after = body[position + 1] if position + 1 < len(body) else None
+        shares = (before is not None and before.end_lineno == stmt.lineno) or (
+            after is not None and after.lineno == stmt.end_lineno)
+        if shares:
+            raise FixRefused(f"line {stmt.lineno}: several statements share this line; put "
+                             "each on its own line and run fix again")
+
+    def _wrap(self, moved: list[int], removed: set[int]) -> None:
+        """No guard yet: indent the tail in place, or move the pieces to a guard at the end."""
+        header = [f'if __name__ == "__main__":{self.newline}',
+                  f"{self.unit}{self.freeze_text}{self.newline}"]
+        self.freeze_added = True
+        if set(range(moved[0], len(self.body))) <= set(moved) | removed:
+            start = self.body[moved[0]].lineno - 1
+            rows = list(range(start, self.body[-1].end_lineno or 0))
+            text = self._indented(rows, self.unit)
+            self.deleted.update(rows)
+            self.inserted.setdefault(start, []).extend(header + text)
+            return
+        chunk = header
+        for index in moved:
+            chunk += self._indented(self._take(index), self.unit)
+        end = len(self.lines)
+        if self.lines and not self.lines[-1].endswith(("\n", "\r")):
+            self.replaced[end - 1] = [self.lines[-1] + self.newline]
+        trailing = 0
+        for row in reversed(range(end)):
+            if row in self.deleted or row in self.removed:
+                continue
+            if self.lines[row].strip():
+                break
+            trailing += 1
+        chunk = [self.newline] * max(0, 2 - trailing) + chunk
+        self.inserted.setdefault(end, []).extend(chunk)
+
+    def _move_into_guard(self, moved: list[int], guard_index: int) -> None:
+        guard = self.body[guard_index]
+        assert isinstance(guard, ast.If)
+        body = guard.body
+        before = [i for i in moved if i < guard_index]
+        after = [i for i in moved if i > guard_index]
+        freeze_first = any(c.ok and c.call.lineno == body[0].lineno
+                           for c in self.analysis.freeze_calls)
+        one_line = body[0].lineno == guard.lineno
+        indent = self.unit if one_line else _leading(self.lines[body[0].lineno - 1])
+        head: list[str] = []
+        if not freeze_first:
+            head.append(f"{indent}{self.freeze_text}{self.newline}")
+            self.freeze_added = True
+            self.actions.append(f"added {self.freeze_text} to the main guard on line "
+                                f"{guard.lineno}")
+        for index in before:
+            head += self._indented(self._take(index), indent)
+        if one_line:
+            self._split_one_line_guard(guard)
+            self.replaced[guard.lineno - 1][1:1] = head
+        else:
+            at = (body[0].end_lineno or 0) if freeze_first else body[0].lineno - 1
+            self.inserted.setdefault(at, []).extend(head)
+        tail: list[str] = []
+        for index in after:
+            tail += self._indented(self._take(index), indent)
+        self.inserted.setdefault(body[-1].end_lineno or 0, []).extend(tail)
+
+    def _split_one_line_guard(self, guard: ast.If) -> None:
+        """Turn `if __name__ == "__main__": main()` into a block so statements can be added."""
+        if guard.end_lineno != guard.lineno:
+            raise FixRefused(f"line {guard.lineno}: write the main guard's body on its own "
+                             "lines and run fix again")
+        line = self.lines[guard.lineno - 1]
+        col = len(line.encode("utf-8")[: guard.body[0].col_offset].decode("utf-8"))
+        head = line[:col].rstrip()
+        rest = line[col:]
+        self.replaced[guard.lineno - 1] = [f"{head}{self.newline}", f"{self.unit}{rest}"]
+
+    def _add_freeze(self, guard: ast.If) -> None:
+        body = main_guard_body(guard)
+        assert body
+        if body[0].lineno == guard.lineno:
+            self._split_one_line_guard(guard)
+            self.replaced[guard.lineno - 1].insert(1, f"{self.unit}{self.freeze_text}"
+                                                      f"{self.newline}")
+        else:
+            indent = _leading(self.lines[body[0].lineno - 1])
+            self.inserted.setdefault(body[0].lineno - 1, []).insert(
+                0, f"{indent}{self.freeze_text}{self.newline}")
+        self.freeze_added = True
+        self.actions.append(f"added {self.freeze_text} to the main guard on line {guard.lineno}")
+
+    def _add_import(self) -> None:
+        imports = [s for s in self.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+        if imports:
+            at = imports[-1].end_lineno or 0
+        elif self.body and _is_docstring(self.body[0]):
+            at = self.body[0].end_lineno or 0
+        else:
+            at = self.body[0].lineno - 1 if self.body else 0
+        self.inserted.setdefault(at, []).insert(0, f"{self.freeze_import}{self.newline}")
+        self.actions.append(f"added `{self.freeze_import}`")
+
+    # Text ---------------------------------------------------------------------------------
+
+    def _take(self, index: int) -> list[int]:
+        """Delete a moved statement (with the comments just above it); return its rows."""
+        stmt = self.body[index]
+        start = stmt.lineno - 1
+        floor = (self.body[index - 1].end_lineno or 0) if index else 0
+        while start > floor and self.lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        rows = list(range(start, stmt.end_lineno or stmt.lineno))
+        end = rows[-1] + 1
+        before = start - 1
+        while before >= 0 and (before in self.deleted or before in self.removed):
+            before -= 1
+        if before >= 0 and not self.lines[before].strip():
+            while end < len(self.lines) and not self.lines[end].strip():
+                self.deleted.add(end)
+                end += 1
+            if end >= len(self.lines):
+                while before >= 0 and not self.lines[before].strip():
+                    self.deleted.add(before)
+                    before -= 1
+        return rows
+
+    def _indented(self, rows: list[int], indent: str) -> list[str]:
+        """Take rows out of their place and return them indented (or as they are, when blank or
+        inside a multi-line string); removed freeze_support() rows are dropped."""
+        strings = self._strings()
+        out: list[str] = []
+        for row in rows:
+            self.deleted.add(row)
+            if row in self.removed:
+                continue
+            for line in self.replaced.pop(row, [self.lines[row]]):
+                keep = not line.strip() or (row + 1 in strings and line is self.lines[row])
+                out.append(line if keep else indent + line)
+        return out
+
+    def _strings(self) -> set[int]:
+        """Rows (1-based) that start inside a multi-line string: re-indenting would alter it."""
+        if self._string_rows is None:
+            rows: set[int] = set()
+            for token in tokenize.generate_tokens(io.StringIO(self.text).readline):
+                if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                    rows.update(range(token.start[0] + 1, token.end[0] + 1))
+            self._string_rows = rows
+        return self._string_rows
+
+    def _eol(self, row: int) -> str:
+        line = self.lines[row]
+        return line[len(line.rstrip("\r\n")):] or self.newline
+
+    def _render(self) -> str:
+        out: list[str] = []
+        for row, line in enumerate(self.lines):
+            out += self.inserted.get(row, [])
+            if row in self.replaced:
+                out += self.replaced[row]
+            elif row not in self.deleted and row not in self.removed:
+                out.append(line)
+        out += self.inserted.get(len(self.lines), [])
+        return "".join(out)
+
+
+def _freeze_spelling(tree: ast.Module, analysis: Analysis) -> tuple[str, str | None]:
+    """The freeze_support() call matching the module's imports, and an import if one is needed."""
+    lib = "processing" if "processing" in analysis.libs_used else "multiprocessing"
+    name = _LIB_FREEZE[lib]
+    module_alias = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == lib and not stmt.level:
+            for alias in stmt.names:
+                if alias.name == "*":
+                    return f"{name}()", None
+                if alias.name == name:
+                    return f"{alias.asname or name}()", None
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.name == lib and module_alias is None:
+                    module_alias = alias.asname or lib
+    if module_alias:
+        return f"{module_alias}.{name}()", None
+    return f"{name}()", f"from {lib} import {name}"
+
+
+def _statement_lists(tree: ast.Module) -> list[tuple[ast.AST, list[ast.stmt]]]:
+    """Every (parent, statement list) in the module, e.g. a function's body or an else branch."""
+    found: list[tuple[ast.AST, list[ast.stmt]]] = []
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            value = getattr(node, name, None)
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                found.append((node, value))
+    return found
+
+
+def _all_guards(tree: ast.Module) -> list[ast.If]:
+    """Main guards anywhere outside functions, in source order."""
+    guards: list[ast.If] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If) and main_guard_body(node) is not None:
+            guards.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return sorted(guards, key=lambda g: g.lineno)
+
+
+def _is_eq_guard(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.If) and main_guard_body(stmt) is stmt.body
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(
+        stmt.value.value, str)
+
+
+def _constant(node: ast.expr | None) -> bool:
+    """Literals and plain names: values a child can recompute without side effects."""
+    if node is None or isinstance(node, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _constant(node.value)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_constant(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant(k) for k in node.keys) and all(
+            _constant(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return _constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _constant(node.left) and _constant(node.right)
+    return False
+
+
+def _stays(stmt: ast.stmt) -> bool:
+    """Imports, definitions, constants and docstrings stay at module level for the children."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                         ast.ClassDef, ast.Pass)) or _is_docstring(stmt):
+        return True
+    if isinstance(stmt, ast.Assign):
+        return all(isinstance(t, ast.Name) for t in stmt.targets) and _constant(stmt.value)
+    if isinstance(stmt, ast.AnnAssign):
+        return isinstance(stmt.target, ast.Name) and _constant(stmt.value)
+    if isinstance(stmt, (ast.If, ast.Try)):
+        blocks = [stmt.body, stmt.orelse]
+        if isinstance(stmt, ast.Try):
+            blocks += [stmt.finalbody, *(h.body for h in stmt.handlers)]
+        return all(_stays(s) for block in blocks for s in block)
+    return False
+
+
+def _definition_loads(stmt: ast.stmt) -> set[str]:
+    """Names a statement reads while it runs at import time (not inside function bodies)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack += [*node.decorator_list, *node.args.defaults,
+                      *(d for d in node.args.kw_defaults if d is not None)]
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _bound_names(stmt: ast.stmt) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).partition(".")[0] for a in node.names)
+    return names
+
+
+def _newline(lines: list[str]) -> str:
+    for line in lines:
+        if line.endswith("\r\n"):
+            return "\r\n"
+        if line.endswith(("\n", "\r")):
+            return line[-1]
+    return "\n"
+
+
+def _indent_unit(tree: ast.Module, lines: list[str]) -> str:
+    """The module's own indentation step (tabs, 2 or 4 spaces), defaulting to 4 spaces."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.stmt) and isinstance(body, list) and body and (
+            body[0].lineno != node.lineno and node.col_offset == 0
+        ):
+            indent = _leading(lines[body[0].lineno - 1])
+            if indent:
+                return indent
+    return "    "
+
+
+def _leading(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]

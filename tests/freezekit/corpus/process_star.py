@@ -1,0 +1,10 @@
+from processing import *
+
+def greet(name):
+    print('hello', name)
+
+freezeSupport()
+p = Process(target=greet, args=('world',))
+p.start()
+p.join()
+print('exit code', p.exitcode)

@@ -1,0 +1,5 @@
+from multiprocessing import Process
+
+p = Process(target=lambda: print("never"))
+p.start()
+p.join()

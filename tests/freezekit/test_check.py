@@ -1,0 +1,195 @@
+"""freezekit.check: one test per rule and per way of importing the library."""
+
+import textwrap
+
+import pytest
+
+import freezekit
+from freezekit.analysis import RULES, SourceError, analyse_source
+
+
+def codes(source: str) -> list[tuple[int, str]]:
+    return [(f.line, f.code) for f in analyse_source(textwrap.dedent(source))]
+
+
+@pytest.mark.parametrize("imports, call", [
+    ("import processing as p", "p.Process(target=f)"),
+    ("from processing import *", "Pool()"),
+    ("from processing import Process as P", "P(target=f)"),
+    ("import multiprocessing", "multiprocessing.Manager()"),
+    ("import multiprocessing as mp\nctx = mp.get_context('spawn')", "ctx.Pool()"),
+    ("import multiprocessing", "multiprocessing.get_context('spawn').Process(target=f)"),
+    ("import concurrent.futures as cf", "cf.ProcessPoolExecutor()"),
+    ("from concurrent.futures import ProcessPoolExecutor", "ProcessPoolExecutor()"),
+])
+def test_fk001_process_at_module_level_whatever_the_import_style(imports, call):
+    found = codes(f"{imports}\ndef f(): pass\nx = {call}\n")
+    assert [code for _, code in found] == ["FK001"]
+
+
+@pytest.mark.parametrize("block", [
+    "for i in range(2):\n    {c}\n",
+    "with open('x') as fh:\n    {c}\n",
+    "try:\n    {c}\nexcept OSError:\n    pass\n",
+    "if True:\n    {c}\n",
+    "if __name__ == '__main__':\n    pass\nelse:\n    {c}\n",
+])
+def test_fk001_inside_module_level_blocks(block):
+    source = "import multiprocessing as mp\n" + block.format(c="mp.Pool()")
+    assert "FK001" in [code for _, code in codes(source)]
+
+
+def test_fk001_through_module_level_call_of_a_function_that_starts_processes():
+    source = """\
+        from multiprocessing import Pool
+        def inner():
+            with Pool() as p:
+                p.map(abs, [1])
+        def outer():
+            inner()
+        outer()
+        if __name__ == "__main__":
+            outer()
+    """
+    assert codes(source) == [(7, "FK001"), (8, "FK003")]
+    assert "inner" not in analyse_source(textwrap.dedent(source))[0].message.split("(")[0]
+
+
+def test_processes_inside_the_guard_functions_and_threads_are_fine():
+    source = """\
+        import multiprocessing as mp
+        from multiprocessing.pool import ThreadPool
+        from multiprocessing.dummy import Pool as DummyPool
+        t = ThreadPool(2)
+        d = DummyPool(2)
+        def later():
+            mp.Process(target=later).start()
+        class Worker(mp.Process):
+            pass
+        if __name__ == "__main__":
+            mp.freeze_support()
+            Worker().start()
+    """
+    assert codes(source) == []
+
+
+def test_fk001_for_a_local_process_subclass_and_async_def_and_decorator():
+    source = """\
+        import multiprocessing as mp
+        class Worker(mp.Process):
+            pass
+        Worker().start()
+        async def run():
+            mp.Pool()
+        def deco(pool):
+            return lambda f: f
+        @deco(mp.Pool())
+        def task():
+            pass
+    """
+    assert codes(source) == [(4, "FK001"), (9, "FK001")]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import multiprocessing\nmultiprocessing.freeze_support()\n", [(2, "FK002")]),
+    ("from processing import freezeSupport\ndef f():\n    freezeSupport()\n", [(3, "FK002")]),
+    ("import multiprocessing as m\nif __name__ == '__main__':\n    print()\n"
+     + "    m.get_context('spawn').freeze_support()\n", [(4, "FK002")]),
+    ("import multiprocessing as m\nif __name__ == '__main__':\n"
+     + "    m.get_context('spawn').freeze_support()\n", []),
+])
+def test_fk002_freeze_support_anywhere_but_first_in_the_guard(source, expected):
+    assert codes(source) == expected
+
+
+def test_fk003_guard_starts_processes_without_freeze_support():
+    source = """\
+        import multiprocessing
+        def main():
+            multiprocessing.Pool()
+        if "__main__" == __name__:
+            main()
+    """
+    [finding] = analyse_source(textwrap.dedent(source))
+    assert (finding.line, finding.code, finding.severity) == (4, "FK003", "warning")
+    assert "PyInstaller" in finding.message
+
+
+@pytest.mark.parametrize("target, what", [
+    ("lambda: None", "a lambda"),
+    ("inner", "nested function inner()"),
+    ("Local().run", "local class Local"),
+])
+def test_fk004_unpicklable_targets(target, what):
+    source = f"""\
+        from multiprocessing import Process, Pool
+        def main():
+            def inner():
+                pass
+            class Local:
+                def run(self):
+                    pass
+            Process(target={target}).start()
+            with Pool() as pool:
+                pool.map({target}, [1])
+    """
+    found = [f for f in analyse_source(textwrap.dedent(source)) if f.code == "FK004"]
+    assert len(found) == 2
+    assert all(what in f.message for f in found)
+
+
+@pytest.mark.parametrize("statement, what", [
+    ("threading.Thread(target=print).start()", "thread"),
+    ("input()", "input()"),
+    ("open('out.txt', 'w')", "writing"),
+    ("sys.exit(0)", "sys.exit()"),
+    ("socketserver.TCPServer(('', 0), None)", "server"),
+    ("tkinter.Tk()", "GUI"),
+])
+def test_fk005_import_time_side_effects_in_a_module_that_starts_processes(statement, what):
+    source = (f"import sys, threading, socketserver, tkinter, multiprocessing\n{statement}\n"
+              "if __name__ == '__main__':\n    multiprocessing.freeze_support()\n"
+              "    multiprocessing.Pool()\n")
+    [finding] = analyse_source(source)
+    assert (finding.code, finding.severity) == ("FK005", "warning")
+    assert what in finding.message
+
+
+def test_fk005_is_silent_in_modules_that_start_no_processes():
+    assert codes("import sys\ninput()\nsys.exit()\n") == []
+
+
+@pytest.mark.parametrize("call", ["multiprocessing.set_start_method('spawn')",
+                                  "processing.setStartMethod('spawn')"])
+def test_fk006_start_method_outside_the_guard(call):
+    assert codes(f"import multiprocessing, processing\n{call}\n") == [(2, "FK006")]
+
+
+def test_columns_are_one_based_characters():
+    [finding] = analyse_source("import multiprocessing as mp\ns = 'é'; p = mp.Pool()\n")
+    assert (finding.line, finding.col) == (2, 14)
+
+
+def test_check_reads_files_and_names_them_in_errors(tmp_path):
+    app = tmp_path / "app.py"
+    app.write_bytes(b"# -*- coding: latin-1 -*-\nimport multiprocessing\ns = '\xe9'\n"
+                    b"multiprocessing.Pool()\n")
+    [finding] = freezekit.check(app)
+    assert finding.path == str(app) and finding.line == 4
+    for bad, message in [(tmp_path / "missing.py", "no such file"),
+                         (tmp_path, "is a directory")]:
+        with pytest.raises(SourceError, match=message):
+            freezekit.check(bad)
+    app.write_text("def f(:\n")
+    with pytest.raises(SourceError, match=r"app.py:1:\d+: cannot parse"):
+        freezekit.check(app)
+    app.write_bytes(b"x = '\xff'\n")
+    with pytest.raises(SourceError, match="cannot decode"):
+        freezekit.check(app)
+
+
+def test_every_rule_has_a_documentation_page():
+    docs = __import__("pathlib").Path(__file__).parents[2] / "docs" / "rules"
+    for code in RULES:
+        page = (docs / f"{code}.md").read_text()
+        assert "Bad" in page and "Fixed" in page

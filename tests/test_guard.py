@@ -1,0 +1,52 @@
+"""The process-count guard that every test running untrusted app code relies on."""
+
+import sys
+import textwrap
+
+import pytest
+
+from tests.guard import run_guarded, session_pids
+
+pytestmark = pytest.mark.guarded
+
+
+def test_runs_a_command_and_captures_its_output():
+    result = run_guarded([sys.executable, "-c", "print('hello')"], timeout=30, max_procs=5)
+    assert result.returncode == 0
+    assert result.stdout == "hello\n"
+    assert not result.bomb_stopped and not result.timed_out
+
+
+def test_stops_a_fork_bomb(tmp_path):
+    bomb = tmp_path / "bomb.py"
+    bomb.write_text(textwrap.dedent("""\
+        import os, time
+        for _ in range(64):
+            try:
+                os.fork()
+            except OSError:
+                pass
+            time.sleep(0.01)
+        time.sleep(30)
+    """))
+    result = run_guarded([sys.executable, str(bomb)], timeout=30, max_procs=8)
+    assert result.bomb_stopped
+    assert result.max_procs_seen > 8
+    assert not result.timed_out
+    assert session_pids(result.session_id) == []
+
+
+def test_kills_what_a_command_leaves_behind():
+    code = "import subprocess, sys; subprocess.Popen(['sleep', '30']); print('left')"
+    result = run_guarded([sys.executable, "-c", code], timeout=30, max_procs=5)
+    assert result.stdout == "left\n"
+    assert not result.bomb_stopped
+    assert session_pids(result.session_id) == []
+
+
+def test_timeout_kills_the_command():
+    result = run_guarded([sys.executable, "-c", "import time; time.sleep(30)"],
+                         timeout=0.5, max_procs=5)
+    assert result.timed_out
+    assert result.returncode != 0
+
