@@ -59,7 +59,7 @@ def _preparation_data(name: str, tracker_fd: int | None) -> dict[str, Any]:
         "sys_argv": list(sys.argv),
         "orig_dir": _stdlib_process.ORIGINAL_DIR,
         "dir": os.getcwd(),
-        "start_method": default_context.get_start_method(),
+        "start_method": default_context.get_start_method(allow_none=True),
         "main": _main_module_spec(),
         "tracker_fd": tracker_fd,
     }
@@ -122,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         args = args[1:]
     kind, rest = (args[0], args[1:]) if args else ("", [])
     if kind == "child":
-        install_stop_handler()
+        # The stop signal stays blocked (as the launcher left it) until the process object's
+        # bootstrap unblocks it, where ``ProcessExit`` becomes the exit code.
+        install_stop_handler(unblock=False)
         code = _child_from_command_line(rest)
     elif kind == "forkserver":
         from processing import forkserver

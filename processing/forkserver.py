@@ -291,5 +291,5 @@ def _serve_one(child_r: int, fds: list[int], unused: list[int], handlers: dict) 
     # Keeping the server's alive fd open keeps the server up while this child runs.
     _forkserver._inherited_alive, resource_tracker._resource_tracker._fd, *rest = fds
     _forkserver._inherited_fds = rest
-    install_stop_handler()
+    install_stop_handler(unblock=False)  # unblocked by the process object's bootstrap
     return bootstrap.run_child(child_r, os.dup(child_r))

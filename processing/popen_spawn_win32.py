@@ -15,7 +15,7 @@ from multiprocessing import util
 from typing import Any
 
 from processing import bootstrap
-from processing.freezing import child_command
+from processing.freezing import child_command, is_frozen
 
 if sys.platform == "win32":
     import _winapi
@@ -25,24 +25,43 @@ if sys.platform == "win32":
 TERMINATE_EXIT_CODE = 0x10000  # TerminateProcess() exit code, read back as -SIGTERM
 
 
+def _executable_and_env(exe: str) -> tuple[str, dict[str, str] | None]:
+    """In a venv, start the base interpreter directly (as CPython does, bpo-35797): the venv
+    launcher would otherwise be the process that ``stop()``/``terminate()`` reach."""
+    if is_frozen() or not _path_eq(exe, sys.executable):
+        return exe, None
+    if not _path_eq(sys.executable, sys._base_executable):
+        env = dict(os.environ, __PYVENV_LAUNCHER__=sys.executable)
+        return sys._base_executable, env
+    return exe, None
+
+
+def _path_eq(a: str, b: str) -> bool:
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
 def _close_handles(*handles: int) -> None:
     for handle in handles:
         _winapi.CloseHandle(handle)
 
 
 class Popen:
+    """``<python> -c '...bootstrap main()' --processing-launch child PARENT_PID HANDLE``."""
+
     method = "spawn"
 
     def __init__(self, process_obj: Any) -> None:
-        data = bootstrap.launch_data(process_obj, self)
+        # The child duplicates the read end out of this process, which keeps it open until
+        # the finalizer runs: stealing it (DUPLICATE_CLOSE_SOURCE) was racy (bpo-33929).
         rhandle, whandle = _winapi.CreatePipe(None, 0)
         wfd = msvcrt.open_osfhandle(whandle, 0)
-        cmd = subprocess.list2cmdline(child_command(["child", str(os.getpid()), str(rhandle)]))
-        exe = child_command([])[0]
+        cmd = child_command(["child", str(os.getpid()), str(rhandle)])
+        exe, env = _executable_and_env(cmd[0])
+        cmd[0] = exe
         try:
             hp, ht, pid, _tid = _winapi.CreateProcess(
-                exe, cmd, None, None, False, subprocess.CREATE_NEW_PROCESS_GROUP, None, None,
-                None,
+                exe, subprocess.list2cmdline(cmd), None, None, False,
+                subprocess.CREATE_NEW_PROCESS_GROUP, env, None, None,
             )
             _winapi.CloseHandle(ht)
         except BaseException:
@@ -55,6 +74,15 @@ class Popen:
         self.sentinel = int(hp)
         self.finalizer = util.Finalize(self, _close_handles, (self.sentinel, int(rhandle)))
         with open(wfd, "wb", closefd=True) as sink:
+            # Pickled only now: handles of locks and queues are duplicated into the child,
+            # which must exist. A pickling error ends the child, which is still waiting.
+            try:
+                data = bootstrap.launch_data(process_obj, self)
+            except BaseException:
+                self.kill()
+                self.wait()
+                self.close()
+                raise
             try:
                 sink.write(data)
             except BrokenPipeError:

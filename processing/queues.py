@@ -13,11 +13,13 @@ from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any, Iterable
 
+from processing.synchronize import InheritOnly
+
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
 
 
-class _CamelCase:
-    """The processing 0.52 spellings and ``putMany``."""
+class _CamelCase(InheritOnly):
+    """The processing 0.52 spellings and ``putMany``; shared by inheritance only."""
 
     def putNoWait(self, obj: Any) -> None:
         self.put_nowait(obj)  # type: ignore[attr-defined]
@@ -100,6 +102,6 @@ class JoinableQueue(_CamelCase, _stdlib.JoinableQueue):
         self.task_done()
 
 
-class SimpleQueue(_stdlib.SimpleQueue):
+class SimpleQueue(InheritOnly, _stdlib.SimpleQueue):
     """A queue without a feeder thread: ``put()`` writes at once, under a lock."""
 

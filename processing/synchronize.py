@@ -10,50 +10,68 @@ from multiprocessing import context as _stdlib_context
 from multiprocessing import synchronize as _stdlib
 from typing import Any
 
-__all__ = ["Barrier", "BoundedSemaphore", "Condition", "Event", "Lock", "RLock", "Semaphore"]
+__all__ = [
+    "Barrier",
+    "BoundedSemaphore",
+    "Condition",
+    "Event",
+    "Lock",
+    "RLock",
+    "Semaphore",
+    "InheritOnly",
+    "check_inheriting",
+]
 
 
-class _InheritOnly:
-    """Refuse pickling except while a child is being launched, saying what to do instead."""
+def check_inheriting(obj: object) -> None:
+    """Refuse to pickle ``obj`` unless a child is being launched, saying what to do instead.
+
+    Semaphores and pipes live in the kernel: only a child being created can receive them.
+    """
+    if _stdlib_context.get_spawning_popen() is None:
+        raise RuntimeError(
+            f"{type(obj).__name__} objects can only be shared with a child process by "
+            "inheritance: pass it to Process(args=...) or to Pool(initializer=..., "
+            "initargs=...), not through a Queue, a Pipe or a manager"
+        )
+
+
+class InheritOnly:
+    """Mixin: pickled only while a child is being launched (see ``check_inheriting``)."""
 
     def __getstate__(self) -> Any:
-        if _stdlib_context.get_spawning_popen() is None:
-            raise RuntimeError(
-                f"{type(self).__name__} objects can only be shared with a child process by "
-                "inheritance: pass it to Process(args=...) or to Pool(initializer=..., "
-                "initargs=...), not through a Queue, a Pipe or a manager"
-            )
+        check_inheriting(self)
         return super().__getstate__()  # type: ignore[misc]
 
 
-class Lock(_InheritOnly, _stdlib.Lock):
+class Lock(InheritOnly, _stdlib.Lock):
     pass
 
 
-class RLock(_InheritOnly, _stdlib.RLock):
+class RLock(InheritOnly, _stdlib.RLock):
     pass
 
 
-class Semaphore(_InheritOnly, _stdlib.Semaphore):
+class Semaphore(InheritOnly, _stdlib.Semaphore):
     def getValue(self) -> int:
         return self.get_value()
 
 
-class BoundedSemaphore(_InheritOnly, _stdlib.BoundedSemaphore):
+class BoundedSemaphore(InheritOnly, _stdlib.BoundedSemaphore):
     def getValue(self) -> int:
         return self.get_value()
 
 
-class Condition(_InheritOnly, _stdlib.Condition):
+class Condition(InheritOnly, _stdlib.Condition):
     def notifyAll(self) -> None:
         self.notify_all()
 
 
-class Event(_InheritOnly, _stdlib.Event):
+class Event(InheritOnly, _stdlib.Event):
     def isSet(self) -> bool:
         return self.is_set()
 
 
-class Barrier(_InheritOnly, _stdlib.Barrier):
+class Barrier(InheritOnly, _stdlib.Barrier):
     def getParties(self) -> int:
         return self.parties
