@@ -37,7 +37,8 @@ def child_command(args: Sequence[str]) -> list[str]:
     from multiprocessing import spawn, util
 
     if is_frozen():
-        return [sys.executable, MARKER, *args]
+        # get_executable() is sys.executable as bytes on POSIX, which spawnv_passfds needs.
+        return [spawn.get_executable(), MARKER, *args]
     # The child finds processing where the parent did, even if it is not installed.
     home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     return [
