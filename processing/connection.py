@@ -1,25 +1,24 @@
-"""Connections: ``Pipe()`` and the stdlib's listeners and clients, with the 0.52 spellings.
+"""Connections: ``Pipe()``, and ``Listener``/``Client`` for processes that share only an address.
 
-The wire format, authentication and platform handles are the stdlib's
-(``multiprocessing.connection``); this module adds the camelCase names and makes sure a
-connection sent to a child arrives as one of ours.
+The wire format, authentication protocol and platform handles are the stdlib's
+(``multiprocessing.connection``); this module adds the camelCase names, makes sure a
+connection sent to a child arrives as one of ours, and hardens the listening side: the
+authentication handshake reads only small frames, gives up after a timeout, and a peer that
+fails it is logged and dropped without anything of it being unpickled.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import struct
 import sys
+import time
+from multiprocessing import AuthenticationError, BufferTooShort, reduction, util
 from multiprocessing import connection as _stdlib
-from multiprocessing import reduction
-from multiprocessing.connection import (  # noqa: F401  (re-exported API)
-    Client,
-    Listener,
-    answer_challenge,
-    deliver_challenge,
-    wait,
-)
+from multiprocessing import process as _stdlib_process
+from multiprocessing.connection import answer_challenge, deliver_challenge, wait
 from typing import Any
-
-from multiprocessing import AuthenticationError, BufferTooShort  # noqa: F401
 
 __all__ = [
     "AuthenticationError",
@@ -30,6 +29,7 @@ __all__ = [
     "Pipe",
     "answerChallenge",
     "answer_challenge",
+    "authenticate_peer",
     "deliverChallenge",
     "deliver_challenge",
     "wait",
@@ -97,3 +97,201 @@ def Pipe(duplex: bool = True) -> tuple[Any, Any]:
 
 deliverChallenge = deliver_challenge
 answerChallenge = answer_challenge
+
+
+# -- listeners and clients ------------------------------------------------------------------
+
+#: The largest frame read from a peer before it has authenticated (the stdlib's handshake
+#: messages are at most a few dozen bytes); a larger announced length drops the peer unread.
+HANDSHAKE_FRAME_LIMIT = 256
+
+#: Seconds a peer has to complete the authentication handshake before it is dropped.
+HANDSHAKE_TIMEOUT = 10.0
+
+
+def _as_authkey(authkey: Any, argument: str = "authkey") -> bytes | None:
+    """``authkey`` as bytes (a str is UTF-8 encoded, as 0.52 programs pass str keys)."""
+    if authkey is None or isinstance(authkey, bytes):
+        return authkey
+    if isinstance(authkey, str):
+        return authkey.encode("utf-8")
+    if isinstance(authkey, (bytearray, memoryview)):
+        return bytes(authkey)
+    raise TypeError(f"{argument} must be bytes (or str), not {type(authkey).__name__}")
+
+
+def _resolve_authkey(authenticate: bool, authkey: Any) -> bytes | None:
+    """The key to authenticate with: ``authkey``, else this process's key if ``authenticate``."""
+    key = _as_authkey(authkey)
+    if key is None and authenticate:
+        key = bytes(_stdlib_process.current_process().authkey)
+    return key
+
+
+class _Handshake:
+    """A connection seen through the handshake: small frames only, each within the deadline.
+
+    The stdlib's challenge functions talk to this object, so the protocol (and its digest
+    negotiation on newer Pythons) stays theirs while the reads are bounded in size and time.
+    """
+
+    def __init__(self, conn: Any, timeout: float) -> None:
+        self._conn = conn
+        self._deadline = time.monotonic() + timeout
+        self._timeout = timeout
+        # Windows pipe handles cannot be read byte-wise with a deadline; their reads are
+        # still capped by the stdlib's maxlength, which is all they need.
+        self._fd = None if sys.platform == "win32" else conn.fileno()
+
+    def send_bytes(self, buf: bytes) -> None:
+        self._conn.send_bytes(buf)
+
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
+        limit = min(maxlength or HANDSHAKE_FRAME_LIMIT, HANDSHAKE_FRAME_LIMIT)
+        if self._fd is None:
+            return self._conn.recv_bytes(limit)
+        (size,) = struct.unpack("!i", self._read(4))
+        if not 0 <= size <= limit:
+            raise AuthenticationError(
+                f"the peer announced a {size}-byte message during authentication "
+                f"(the limit is {limit} bytes)"
+            )
+        return self._read(size)
+
+    def _read(self, size: int) -> bytes:
+        chunks = []
+        while size:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0 or not wait([self._fd], remaining):
+                raise AuthenticationError(
+                    f"the peer did not complete authentication within {self._timeout:g} s"
+                )
+            chunk = os.read(self._fd, size)
+            if not chunk:
+                raise EOFError("the peer closed the connection during authentication")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+
+def authenticate_peer(
+    conn: Any,
+    authkey: bytes,
+    *,
+    server: bool = True,
+    timeout: float = HANDSHAKE_TIMEOUT,
+    peer: Any = None,
+) -> None:
+    """Run the challenge-response handshake on ``conn``; on failure log why, close ``conn``
+    and raise ``AuthenticationError``. Nothing the peer sends is unpickled."""
+    guarded = _Handshake(conn, timeout)
+    try:
+        if server:
+            deliver_challenge(guarded, authkey)
+            answer_challenge(guarded, authkey)
+        else:
+            answer_challenge(guarded, authkey)
+            deliver_challenge(guarded, authkey)
+    except (AuthenticationError, OSError, EOFError, AssertionError, ValueError) as exc:
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, AssertionError):
+            reason = "the peer did not speak the authentication protocol"
+        who = f"{'from' if server else 'to'} {peer!r} " if peer is not None else ""
+        util.get_logger().warning("dropped connection %sduring authentication: %s", who, reason)
+        conn.close()
+        raise AuthenticationError(f"authentication failed: {reason}") from exc
+
+
+class _SocketListener(_stdlib.SocketListener):
+    """The stdlib socket listener, except that a Unix socket file is made mode 0600 before
+    it accepts connections, so only its owner (and root) can connect."""
+
+    def __init__(self, address: Any, family: str, backlog: int = 1) -> None:
+        if family != "AF_UNIX":
+            super().__init__(address, family, backlog)
+            return
+        self._socket = socket.socket(socket.AF_UNIX)
+        abstract = util.is_abstract_socket_namespace(address)
+        try:
+            self._socket.setblocking(True)
+            self._socket.bind(address)
+            # Nobody can connect before listen(), so the mode is right before anyone tries.
+            if not abstract:
+                os.chmod(address, 0o600)
+            self._socket.listen(backlog)
+            self._address = self._socket.getsockname()
+        except OSError:
+            self._socket.close()
+            raise
+        self._family = family
+        self._last_accepted = None
+        self._unlink = (
+            None if abstract else util.Finalize(self, os.unlink, args=(address,), exitpriority=0)
+        )
+
+
+class Listener(_stdlib.Listener):
+    """A bound socket (or Windows named pipe) that accepts connections from other processes.
+
+    With ``authenticate=True`` or an ``authkey``, every accepted peer must prove it knows the
+    key (``authkey`` defaults to ``currentProcess().authkey``); one that does not, or sends
+    anything malformed, is dropped: ``accept()`` logs the reason and raises
+    ``AuthenticationError``, and the listener goes on accepting others.
+    """
+
+    def __init__(
+        self,
+        address: Any = None,
+        family: str | None = None,
+        backlog: int = 1,
+        authenticate: bool = False,
+        authkey: Any = None,
+        *,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    ) -> None:
+        family = family or (address and _stdlib.address_type(address)) or _stdlib.default_family
+        address = address or _stdlib.arbitrary_address(family)
+        _stdlib._validate_family(family)
+        if family == "AF_PIPE":
+            self._listener = _stdlib.PipeListener(address, backlog)
+        else:
+            self._listener = _SocketListener(address, family, backlog)
+        self._authkey = _resolve_authkey(authenticate, authkey)
+        self.handshake_timeout = handshake_timeout
+
+    def accept(self) -> Any:
+        """The next connection; ``AuthenticationError`` if that peer fails authentication."""
+        if self._listener is None:
+            raise OSError("listener is closed")
+        conn = self._listener.accept()
+        _adopt(conn)
+        if self._authkey is not None:
+            authenticate_peer(
+                conn, self._authkey, timeout=self.handshake_timeout, peer=self.last_accepted
+            )
+        return conn
+
+
+def Client(
+    address: Any,
+    family: str | None = None,
+    authenticate: bool = False,
+    authkey: Any = None,
+) -> Any:
+    """A connection to the ``Listener`` at ``address``, authenticated when it asks for a key."""
+    family = family or _stdlib.address_type(address)
+    _stdlib._validate_family(family)
+    conn = _stdlib.PipeClient(address) if family == "AF_PIPE" else _stdlib.SocketClient(address)
+    _adopt(conn)
+    key = _resolve_authkey(authenticate, authkey)
+    if key is not None:
+        authenticate_peer(conn, key, server=False, peer=address)
+    return conn
+
+
+def _adopt(conn: Any) -> None:
+    """Make a stdlib-built connection one of ours (ours add only methods)."""
+    if isinstance(conn, _stdlib.Connection):
+        conn.__class__ = Connection
+    else:
+        conn.__class__ = _OURS
