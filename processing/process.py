@@ -15,6 +15,8 @@ from multiprocessing import process as _stdlib_process
 from typing import Any, Callable, Iterable, Mapping
 
 __all__ = [
+    "MainProcess",
+    "ParentProcess",
     "Process",
     "ProcessExit",
     "currentProcess",
@@ -82,7 +84,64 @@ def _exit_code_name(code: int) -> str:
     return str(code)
 
 
-class Process(_stdlib_process.BaseProcess):
+class _ProcessApi:
+    """The processing 0.52 spellings and repr, shared by ``Process`` and the main process."""
+
+    def isAlive(self) -> bool:
+        """Whether the child is running; a finished child is joined (reaped) by this call."""
+        return self.is_alive()
+
+    def getName(self) -> str:
+        return self.name
+
+    def setName(self, name: str) -> None:
+        self.name = name
+
+    def isDaemon(self) -> bool:
+        return self.daemon
+
+    def setDaemon(self, daemonic: bool) -> None:
+        self.daemon = daemonic
+
+    def getPid(self) -> int | None:
+        return self.pid
+
+    def getExitCode(self) -> int | None:
+        """None while running; negative -N when the child was killed by signal N."""
+        return self.exitcode
+
+    def getAuthKey(self) -> bytes:
+        return self.authkey
+
+    def setAuthKey(self, authkey: bytes) -> None:
+        self.authkey = authkey
+
+    def getSentinel(self) -> int:
+        return self.sentinel
+
+    def __repr__(self) -> str:
+        if self is _stdlib_process.current_process():
+            status = "started"
+        elif self._closed:
+            status = "closed"
+        elif self._parent_pid != os.getpid():
+            status = "unknown"
+        elif self._popen is None:
+            status = "initial"
+        else:
+            code = self._popen.poll()
+            if code is None:
+                status = "started"
+            elif code == 0:
+                status = "stopped"
+            else:
+                status = f"stopped[{_exit_code_name(code)}]"
+        daemon = ", daemon" if self.daemon else ""
+        kind = type(self).__dict__.get("_display_name", type(self).__name__)
+        return f"<{kind}({self._name}, {status}{daemon})>"
+
+
+class Process(_ProcessApi, _stdlib_process.BaseProcess):
     """Activity run in a separate process; the equivalent of ``threading.Thread``.
 
     ``_start_method`` is None for the default context (the start method is chosen when
@@ -145,60 +204,39 @@ class Process(_stdlib_process.BaseProcess):
             raise ValueError("cannot stop a process that has not been started")
         self._popen.stop()
 
-    # -- the processing 0.52 spellings ------------------------------------------------
 
-    def isAlive(self) -> bool:
-        """Whether the child is running; a finished child is joined (reaped) by this call."""
-        return self.is_alive()
+class MainProcess(_ProcessApi, _stdlib_process.BaseProcess):
+    """The process object of the main process, with the same API as a ``Process``.
 
-    def getName(self) -> str:
-        return self.name
+    Never instantiated: the stdlib's ``_MainProcess`` object is adopted (see below).
+    """
 
-    def setName(self, name: str) -> None:
-        self.name = name
+    _display_name = "_MainProcess"
 
-    def isDaemon(self) -> bool:
-        return self.daemon
+    def close(self) -> None:
+        """Nothing to release: as in the stdlib, the main process cannot be closed."""
 
-    def setDaemon(self, daemonic: bool) -> None:
-        self.daemon = daemonic
 
-    def getPid(self) -> int | None:
-        return self.pid
+def _adopt_main_process() -> None:
+    """Give the stdlib's main process object our API, keeping it the same object, so that
+    ``currentProcess().getName()`` works and ``multiprocessing.current_process()`` agrees."""
+    current = _stdlib_process.current_process()
+    # The stdlib deletes the name ``_MainProcess``; its only other method is a no-op close().
+    if type(current).__name__ == "_MainProcess":
+        current.__class__ = MainProcess
 
-    def getExitCode(self) -> int | None:
-        """None while running; negative -N when the child was killed by signal N."""
-        return self.exitcode
 
-    def getAuthKey(self) -> bytes:
-        return self.authkey
+_adopt_main_process()
 
-    def setAuthKey(self, authkey: bytes) -> None:
-        self.authkey = authkey
 
-    def getSentinel(self) -> int:
-        return self.sentinel
+class ParentProcess(_ProcessApi, _stdlib_process._ParentProcess):
+    """The parent as seen from a child (``parent_process()``), with the 0.52 spellings."""
+
+    _display_name = "_ParentProcess"
 
     def __repr__(self) -> str:
-        if self is _stdlib_process.current_process():
-            status = "started"
-        elif self._closed:
-            status = "closed"
-        elif self._parent_pid != os.getpid():
-            status = "unknown"
-        elif self._popen is None:
-            status = "initial"
-        else:
-            code = self._popen.poll()
-            if code is None:
-                status = "started"
-            elif code == 0:
-                status = "stopped"
-            else:
-                status = f"stopped[{_exit_code_name(code)}]"
-        daemon = ", daemon" if self.daemon else ""
-        kind = type(self).__dict__.get("_display_name", type(self).__name__)
-        return f"<{kind}({self._name}, {status}{daemon})>"
+        status = "started" if self.is_alive() else "stopped"
+        return f"<{self._display_name}({self._name}, {status})>"
 
 
 def currentProcess() -> _stdlib_process.BaseProcess:
@@ -213,7 +251,10 @@ def activeChildren() -> list[_stdlib_process.BaseProcess]:
 
 def parent_process() -> _stdlib_process.BaseProcess | None:
     """The parent's process object in a child, None in the main process."""
-    return _stdlib_process.parent_process()
+    parent = _stdlib_process.parent_process()
+    if type(parent) is _stdlib_process._ParentProcess:
+        parent.__class__ = ParentProcess
+    return parent
 
 
 current_process = currentProcess
