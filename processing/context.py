@@ -208,6 +208,14 @@ class Context(_stdlib_context.BaseContext):
 
         return SimpleQueue(ctx=self.get_context())
 
+    def Pool(self, processes: int | None = None, initializer: Any = None,
+             initargs: tuple = (), maxtasksperchild: int | None = None) -> Any:
+        """A pool of worker processes that never hangs when a worker dies (``pool.py``)."""
+        from processing.pool import Pool
+
+        return Pool(processes, initializer, initargs, maxtasksperchild,
+                    context=self.get_context())
+
     # -- frozen programs and logging -------------------------------------------------------
 
     def freeze_support(self) -> None:
