@@ -1,0 +1,565 @@
+"""Managers: a server process that owns shared objects, and proxies that reach them.
+
+Built on the stdlib's manager protocol (``multiprocessing.managers``), so its clients and
+ours interoperate, with what processing adds:
+
+* the server is started through our launchers (``ctx=`` is a processing context), so in a
+  frozen program it re-enters through our bootstrap;
+* the server stops when the process that started it ends, even if that process is killed;
+* a peer that fails authentication or sends garbage is logged and dropped before anything
+  of it is unpickled, and the server goes on serving the others;
+* an exception raised by a shared object's method reaches the caller as itself, with the
+  server's traceback attached as its cause (a ``RemoteError``);
+* the 0.52 spellings: ``serveForever``, ``fromAddress``, ``CreatorMethod``, ``_callMethod``,
+  ``_getValue``; ``copy.copy(proxy)`` is a second proxy to the same object;
+* ``SharedValue``/``SharedStruct``/``SharedArray`` on ``Manager()``, and ``LocalManager()``,
+  which makes shared-memory objects with no server at all.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import traceback
+from multiprocessing import managers as _stdlib
+from multiprocessing import process as _stdlib_process
+from multiprocessing import util
+from multiprocessing.managers import Namespace, RemoteError, Token
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from processing import sharedctypes, sharedtypes
+from processing.connection import (
+    HANDSHAKE_TIMEOUT,
+    AuthenticationError,
+    _as_authkey,
+    authenticate_peer,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "AcquirerProxy",
+    "ArrayProxy",
+    "AutoProxy",
+    "BarrierProxy",
+    "BaseManager",
+    "BaseProxy",
+    "ConditionProxy",
+    "CreatorMethod",
+    "DictProxy",
+    "EventProxy",
+    "IteratorProxy",
+    "ListProxy",
+    "LocalManager",
+    "MakeProxyType",
+    "Namespace",
+    "NamespaceProxy",
+    "PoolProxy",
+    "RemoteError",
+    "Server",
+    "SharedArrayProxy",
+    "SharedStructProxy",
+    "SharedValueProxy",
+    "SyncManager",
+    "Token",
+    "ValueProxy",
+]
+
+
+# -- the server ----------------------------------------------------------------------------
+
+
+class _TracebackAttaching:
+    """The server's side of a client connection: an exception raised by a shared object's
+    method is sent with its formatted traceback, for the caller to chain as the cause."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.recv = conn.recv
+        self.close = conn.close
+
+    def send(self, msg: Any) -> None:
+        if msg[0] == "#ERROR" and isinstance(msg[1], BaseException):
+            exc = msg[1]
+            exc.remote_traceback = "".join(
+                traceback.format_exception(type(exc), exc, exc.__traceback__)
+            )
+        self._conn.send(msg)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class Server(_stdlib.Server):
+    """The manager's server: one thread per client connection, authenticated with bounded
+    reads before anything is unpickled; it stops when its parent process ends."""
+
+    handshake_timeout = HANDSHAKE_TIMEOUT
+
+    def serve_forever(self) -> None:
+        self.stop_event = threading.Event()
+        _stdlib_process.current_process()._manager_server = self
+        threading.Thread(target=self.accepter, daemon=True).start()
+        parent = _stdlib_process.parent_process()
+        if parent is not None:
+            threading.Thread(target=self._stop_with, args=(parent,), daemon=True).start()
+        try:
+            while not self.stop_event.is_set():
+                self.stop_event.wait(1)
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            sys.exit(0)
+
+    def _stop_with(self, parent: Any) -> None:
+        # The guideline "not letting the manager die early" promises the converse too: the
+        # manager ends with the process that made it, even when that one is killed.
+        parent.join()
+        util.info("manager's parent process ended; manager exiting")
+        self.stop_event.set()
+
+    def accepter(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                conn = self.listener.accept()
+            except OSError:
+                continue
+            peer = self.listener.last_accepted
+            threading.Thread(target=self.handle_request, args=(conn, peer), daemon=True).start()
+
+    def handle_request(self, conn: Any, peer: Any = None) -> None:
+        """Authenticate one new connection, then answer its request."""
+        try:
+            authenticate_peer(conn, bytes(self.authkey), timeout=self.handshake_timeout, peer=peer)
+        except AuthenticationError:
+            return  # logged and closed; nothing of it was unpickled
+        try:
+            self._answer(conn)
+        except SystemExit:
+            pass  # serve_client() ends a client's thread with sys.exit() on EOF
+        finally:
+            conn.close()
+
+    def _answer(self, conn: Any) -> None:
+        request = None
+        try:
+            request = conn.recv()
+            _, funcname, args, kwds = request
+            if funcname not in self.public:
+                raise ValueError(f"{funcname!r} is not a manager request")
+            result = getattr(self, funcname)(conn, *args, **kwds)
+        except Exception:  # noqa: BLE001 - whatever failed is reported to the client
+            msg: tuple[str, Any] = ("#TRACEBACK", traceback.format_exc())
+        else:
+            msg = ("#RETURN", result)
+        try:
+            conn.send(msg)
+        except Exception as exc:  # noqa: BLE001 - the client is gone; nothing to tell it
+            util.info("manager could not answer request %.200r: %r", request, exc)
+
+    def serve_client(self, conn: Any) -> None:
+        super().serve_client(_TracebackAttaching(conn))
+
+
+# -- proxies -------------------------------------------------------------------------------
+
+
+class _ProxyNames:
+    """What processing adds to every proxy: 0.52 names, copies, remote tracebacks."""
+
+    def _callmethod(self, methodname: str, args: tuple = (), kwds: dict | None = None) -> Any:
+        if self._manager is None:  # type: ignore[has-type]
+            # Unpickled here, so no manager: type the proxies it returns (an iterator over
+            # a dict, say) from SyncManager's registry rather than failing.
+            self._manager = _SyncRegistry
+        try:
+            return super()._callmethod(methodname, args, kwds or {})  # type: ignore[misc]
+        except Exception as exc:
+            remote = getattr(exc, "remote_traceback", None)
+            if remote is not None and exc.__cause__ is None:
+                exc.__cause__ = RemoteError(remote)
+            raise
+
+    def _callMethod(self, methodname: str, args: tuple = (), kwds: dict | None = None) -> Any:
+        """Call ``methodname`` of the referent in the server and return its result."""
+        return self._callmethod(methodname, args, kwds)
+
+    def _getValue(self) -> Any:
+        """A copy of the referent, made in the server and sent here."""
+        return self._getvalue()  # type: ignore[attr-defined]
+
+    def __copy__(self) -> Any:
+        """A second proxy to the same referent (the guidelines' way to use a proxy from
+        another thread)."""
+        proxy = type(self)(
+            self._token,  # type: ignore[attr-defined]
+            self._serializer,  # type: ignore[attr-defined]
+            manager=self._manager,  # type: ignore[attr-defined]
+            authkey=self._authkey,  # type: ignore[attr-defined]
+            manager_owned=self._owned_by_manager,  # type: ignore[attr-defined]
+        )
+        if getattr(self, "_isauto", False):
+            proxy._isauto = True
+        return proxy
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        func, (proxytype, token, serializer, kwds) = super().__reduce__()  # type: ignore[misc]
+        if proxytype is _stdlib.AutoProxy:
+            proxytype = AutoProxy
+        return func, (proxytype, token, serializer, kwds)
+
+
+class _SyncRegistry:
+    """Stands in for the manager of a proxy that was unpickled in this process."""
+
+    _state = None
+    _registry: ClassVar[dict[str, Any]] = {}  # SyncManager's, once it is complete
+
+
+class BaseProxy(_ProxyNames, _stdlib.BaseProxy):
+    """A proxy for an object that lives in a manager's server process."""
+
+
+class IteratorProxy(_ProxyNames, _stdlib.IteratorProxy):
+    pass
+
+
+class AcquirerProxy(_ProxyNames, _stdlib.AcquirerProxy):
+    pass
+
+
+class ConditionProxy(_ProxyNames, _stdlib.ConditionProxy):
+    def notifyAll(self) -> None:
+        self.notify_all()
+
+
+class EventProxy(_ProxyNames, _stdlib.EventProxy):
+    def isSet(self) -> bool:
+        return self.is_set()
+
+
+class BarrierProxy(_ProxyNames, _stdlib.BarrierProxy):
+    pass
+
+
+class NamespaceProxy(_ProxyNames, _stdlib.NamespaceProxy):
+    pass
+
+
+class ValueProxy(_ProxyNames, _stdlib.ValueProxy):
+    pass
+
+
+class ListProxy(_ProxyNames, _stdlib.ListProxy):
+    pass
+
+
+class DictProxy(_ProxyNames, _stdlib.DictProxy):
+    pass
+
+
+class ArrayProxy(_ProxyNames, _stdlib.ArrayProxy):
+    pass
+
+
+class PoolProxy(_ProxyNames, _stdlib.PoolProxy):
+    pass
+
+
+def _forward(name: str) -> Callable[..., Any]:
+    def method(self: Any, /, *args: Any, **kwds: Any) -> Any:
+        return self._callmethod(name, args, kwds)
+
+    method.__name__ = name
+    return method
+
+
+_proxy_types: dict[tuple[str, tuple[str, ...]], type] = {}
+
+
+def MakeProxyType(name: str, exposed: Any) -> type:
+    """A proxy class whose methods ``exposed`` are forwarded to the referent."""
+    key = (name, tuple(exposed))
+    if key not in _proxy_types:
+        namespace = {"_exposed_": key[1], **{m: _forward(m) for m in key[1]}}
+        _proxy_types[key] = type(name, (BaseProxy,), namespace)
+    return _proxy_types[key]
+
+
+def AutoProxy(
+    token: Token,
+    serializer: str,
+    manager: Any = None,
+    authkey: Any = None,
+    exposed: Any = None,
+    incref: bool = True,
+    manager_owned: bool = False,
+) -> Any:
+    """A proxy whose methods are the public methods of the referent (asked of the server)."""
+    if exposed is None:
+        client = _stdlib.listener_client[serializer][1]
+        conn = client(token.address, authkey=authkey)
+        try:
+            exposed = _stdlib.dispatch(conn, None, "get_methods", (token,))
+        finally:
+            conn.close()
+    if authkey is None and manager is not None:
+        authkey = manager._authkey
+    if authkey is None:
+        authkey = _stdlib_process.current_process().authkey
+    proxytype = MakeProxyType(f"AutoProxy[{token.typeid}]", exposed)
+    proxy = proxytype(
+        token,
+        serializer,
+        manager=manager,
+        authkey=authkey,
+        incref=incref,
+        manager_owned=manager_owned,
+    )
+    proxy._isauto = True
+    return proxy
+
+
+class _SharedStructProxy(BaseProxy):
+    _exposed_ = ("get", "set", "tobytes", "tostring")
+
+    def get(self) -> Any:
+        return self._callmethod("get")
+
+    def set(self, value: Any) -> None:
+        self._callmethod("set", (value,))
+
+    value = property(get, set)
+
+    def tobytes(self) -> bytes:
+        return self._callmethod("tobytes")
+
+    tostring = tobytes
+
+
+class SharedValueProxy(_SharedStructProxy):
+    """A ``SharedValue`` in the manager's server: ``value``, ``get()``, ``set()``."""
+
+
+class SharedStructProxy(_SharedStructProxy):
+    """A ``SharedStruct`` in the manager's server: ``value``, ``get()``, ``set()``."""
+
+
+class SharedArrayProxy(_SharedStructProxy):
+    """A ``SharedArray`` in the manager's server: indexing, slicing, ``tolist()``."""
+
+    _exposed_ = (*_SharedStructProxy._exposed_, "tolist", "__len__", "__getitem__", "__setitem__")
+
+    def tolist(self) -> list[Any]:
+        return self._callmethod("tolist")
+
+    def __len__(self) -> int:
+        return self._callmethod("__len__")
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._callmethod("__getitem__", (index,))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._callmethod("__setitem__", (index, value))
+
+
+# -- managers ------------------------------------------------------------------------------
+
+
+class BaseManager(_stdlib.BaseManager):
+    """A manager whose server process is started by ``start()`` (or that runs in this
+    process with ``serveForever()``, or is reached with ``fromAddress()``).
+
+    ``address`` is where the server listens (``None``: a fresh private address;
+    ``('127.0.0.1', port)`` for TCP), ``authkey`` the key clients must know (default: this
+    process's ``authkey``), ``ctx`` the processing context that starts the server.
+    """
+
+    _Server = Server
+
+    def __init__(
+        self,
+        address: Any = None,
+        authkey: Any = None,
+        serializer: str = "pickle",
+        ctx: Any = None,
+        **options: Any,
+    ) -> None:
+        if ctx is None:
+            from processing.context import default_context
+
+            ctx = default_context.get_context()
+        super().__init__(address, _as_authkey(authkey), serializer, ctx, **options)
+
+    def start(self, initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
+        """Start the server in a child process (through our launchers)."""
+        super().start(initializer, initargs)
+
+    def serveForever(self) -> None:
+        """Run the server in this process until it is shut down."""
+        self.get_server().serve_forever()
+
+    serve_forever = serveForever
+
+    @classmethod
+    def fromAddress(cls, address: Any, authkey: Any) -> BaseManager:
+        """A manager connected to the server already running at ``address``."""
+        manager = cls(address, authkey)
+        manager.connect()
+        return manager
+
+    from_address = fromAddress
+
+    def shutdown(self) -> None:
+        """Stop the server process (a no-op if ``start()`` was not called; safe twice)."""
+        # start() replaces this method with the finalizer that stops the server.
+
+    @classmethod
+    def register(
+        cls,
+        typeid: str,
+        callable: Callable[..., Any] | None = None,
+        proxytype: Any = None,
+        exposed: Any = None,
+        method_to_typeid: dict[str, str] | None = None,
+        create_method: bool = True,
+    ) -> None:
+        """Make ``typeid`` known: a method of that name creates ``callable(*args)`` in the
+        server and returns a ``proxytype`` proxy (default: one exposing its public methods)."""
+        super().register(
+            typeid, callable, proxytype or AutoProxy, exposed, method_to_typeid, create_method
+        )
+
+
+class CreatorMethod:
+    """The 0.52 way to register a type: ``Foo = CreatorMethod(FooClass)`` in the body of a
+    ``BaseManager`` subclass gives it a ``Foo()`` method returning a proxy."""
+
+    def __init__(
+        self,
+        callable: Callable[..., Any] | None = None,
+        proxytype: Any = None,
+        exposed: Any = None,
+        typeid: str | None = None,
+        method_to_typeid: dict[str, str] | None = None,
+    ) -> None:
+        self.callable = callable
+        self.proxytype = proxytype
+        self.exposed = exposed
+        self.typeid = typeid
+        self.method_to_typeid = method_to_typeid
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if not issubclass(owner, _stdlib.BaseManager):
+            raise TypeError(f"CreatorMethod {name!r} must be defined in a manager class")
+        typeid = self.typeid or name
+        owner.register(  # type: ignore[attr-defined]
+            typeid, self.callable, self.proxytype, self.exposed, self.method_to_typeid
+        )
+        setattr(owner, name, getattr(owner, typeid))
+
+
+def _pool(*args: Any, **kwds: Any) -> Any:
+    from processing.context import default_context
+
+    return default_context.Pool(*args, **kwds)
+
+
+class SyncManager(BaseManager, _stdlib.SyncManager):
+    """The manager returned by ``Manager()``: ``list``, ``dict``, ``Namespace``, queues,
+    locks, conditions, events, barriers, ``Value``/``Array``, pools and the shared types."""
+
+
+for _typeid, _callable, _proxytype in [
+    ("Event", threading.Event, EventProxy),
+    ("Lock", threading.Lock, AcquirerProxy),
+    ("RLock", threading.RLock, AcquirerProxy),
+    ("Semaphore", threading.Semaphore, AcquirerProxy),
+    ("BoundedSemaphore", threading.BoundedSemaphore, AcquirerProxy),
+    ("Condition", threading.Condition, ConditionProxy),
+    ("Barrier", threading.Barrier, BarrierProxy),
+    ("Pool", _pool, PoolProxy),
+    ("list", list, ListProxy),
+    ("dict", dict, DictProxy),
+    ("Value", _stdlib.Value, ValueProxy),
+    ("Array", _stdlib.Array, ArrayProxy),
+    ("Namespace", Namespace, NamespaceProxy),
+    ("SharedValue", sharedtypes.SharedValue, SharedValueProxy),
+    ("SharedStruct", sharedtypes.SharedStruct, SharedStructProxy),
+    ("SharedArray", sharedtypes.SharedArray, SharedArrayProxy),
+]:
+    SyncManager.register(_typeid, _callable, _proxytype)
+del _typeid, _callable, _proxytype
+SyncManager.register("Queue", queue.Queue)
+SyncManager.register("JoinableQueue", queue.Queue)
+SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)
+SyncManager.register("AsyncResult", create_method=False)
+_SyncRegistry._registry = SyncManager._registry
+
+
+class LocalManager:
+    """The creator methods of a manager for objects in shared memory, with no server: what
+    it makes is shared with children by inheritance, and is as fast as local memory."""
+
+    def __init__(self, ctx: Any = None) -> None:
+        if ctx is None:
+            from processing.context import default_context
+
+            ctx = default_context.get_context()
+        self._ctx = ctx
+
+    def start(self) -> None:
+        """Nothing to start; present so code written for ``Manager()`` runs unchanged."""
+
+    def shutdown(self) -> None:
+        """Nothing to stop; the shared memory is freed when its objects are."""
+
+    def join(self, timeout: float | None = None) -> None:
+        """Nothing to wait for."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def SharedValue(self, format: str, value: Any = None) -> sharedtypes.SharedValue:
+        return sharedtypes.SharedValue(format, value)
+
+    def SharedStruct(self, format: str, value: Any = None) -> sharedtypes.SharedStruct:
+        return sharedtypes.SharedStruct(format, value)
+
+    def SharedArray(self, format: str, sequence: Any) -> Any:
+        return sharedtypes.SharedArray(format, sequence)
+
+    def Value(self, typecode_or_type: Any, *args: Any, lock: Any = True) -> Any:
+        return sharedctypes.Value(typecode_or_type, *args, lock=lock, ctx=self._ctx)
+
+    def Array(self, typecode_or_type: Any, size_or_initializer: Any, lock: Any = True) -> Any:
+        return sharedctypes.Array(typecode_or_type, size_or_initializer, lock=lock, ctx=self._ctx)
+
+    def RawValue(self, typecode_or_type: Any, *args: Any) -> Any:
+        return sharedctypes.RawValue(typecode_or_type, *args)
+
+    def RawArray(self, typecode_or_type: Any, size_or_initializer: Any) -> Any:
+        return sharedctypes.RawArray(typecode_or_type, size_or_initializer)
+
+    def Lock(self) -> Any:
+        return self._ctx.Lock()
+
+    def RLock(self) -> Any:
+        return self._ctx.RLock()
+
+    def Semaphore(self, value: int = 1) -> Any:
+        return self._ctx.Semaphore(value)
+
+    def BoundedSemaphore(self, value: int = 1) -> Any:
+        return self._ctx.BoundedSemaphore(value)
+
+    def Condition(self, lock: Any = None) -> Any:
+        return self._ctx.Condition(lock)
+
+    def Event(self) -> Any:
+        return self._ctx.Event()
