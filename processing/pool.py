@@ -1,0 +1,1045 @@
+"""A pool of worker processes that never hangs: ``Pool`` and its result objects.
+
+Each worker has a connection of its own, and one manager thread in the parent sends tasks
+to the workers and reads their results. So the parent always knows which tasks a worker
+holds: when a worker dies (a signal, ``os._exit``, a crash), when a result or exception
+cannot be pickled or unpickled, or when a task overruns its timeout, exactly that task fails
+with an error that says what happened, and the dead worker is replaced. Workers watch their
+parent and exit as soon as it is gone.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import itertools
+import os
+import pickle
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import weakref
+from multiprocessing import ProcessError, TimeoutError
+from multiprocessing import process as _stdlib_process
+from multiprocessing.connection import wait as _wait
+from multiprocessing.reduction import ForkingPickler
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from processing.connection import Pipe
+
+__all__ = [
+    "ApplyResult",
+    "AsyncResult",
+    "BrokenPoolError",
+    "IMapIterator",
+    "IMapUnorderedIterator",
+    "MapResult",
+    "Pool",
+    "RemoteTraceback",
+    "WorkerLostError",
+]
+
+_dumps = ForkingPickler.dumps  # a memoryview: fine to send, to be nested it needs bytes()
+_loads = pickle.loads
+
+# What a task asks the worker to do with its function.
+_APPLY, _MAP, _STARMAP = 0, 1, 2
+
+#: A worker holds at most this many tasks while tasks are short (see ``_Core._depth``).
+_MAX_DEPTH = 4
+#: Tasks whose results take longer than this (seconds) are sent one at a time, so a free
+#: worker always takes the next task instead of it waiting behind a long one.
+_SHORT_TASK = 0.002
+#: How often (seconds) a worker checks that its parent is alive, and the manager that its
+#: busy workers are (a safety net under the sentinels, which report a death at once).
+_HEARTBEAT = 0.5
+
+
+class RemoteTraceback(Exception):
+    """The worker's traceback, attached as ``__cause__`` to an exception raised by a task."""
+
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0]) if self.args else ""
+
+
+class WorkerLostError(ProcessError):
+    """The worker running a task ended before finishing it (killed, crashed or exited)."""
+
+    def __init__(self, message: str, exitcode: int | None = None, pid: int | None = None):
+        super().__init__(message)
+        self.exitcode = exitcode
+        self.pid = pid
+
+
+class BrokenPoolError(ProcessError):
+    """The pool cannot run tasks any more (its initializer failed, or its manager did)."""
+
+
+# ---------------------------------------------------------------------------- worker side
+
+
+def _summary(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<str() failed>"
+    return f"{type(exc).__qualname__}: {text}" if text else type(exc).__qualname__
+
+
+def _failure(exc: BaseException, note: str | None = None) -> bytes:
+    """The message that fails a task with ``exc``, or with a stand-in if ``exc`` won't pickle."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    summary = _summary(exc)
+    if note is not None:
+        exc = pickle.UnpicklingError(f"{note} ({summary})")
+    try:
+        return _dumps((False, bytes(_dumps(exc)), tb, summary))
+    except BaseException as err:
+        stand_in = pickle.PicklingError(
+            f"the task raised {summary}, and that exception could not be pickled to send it "
+            f"back to the parent ({_summary(err)})"
+        )
+        return _dumps((False, bytes(_dumps(stand_in)), tb, summary))
+
+
+def _run_task(payload: Any) -> bytes:
+    """Run one pickled task; the message that reports its result."""
+    try:
+        kind, func, args, kwds = _loads(payload)
+    except BaseException as exc:
+        return _failure(
+            exc,
+            "the task could not be unpickled in the worker: a function sent to a pool must "
+            "be importable there (defined at module level of an importable module)",
+        )
+    try:
+        if kind == _APPLY:
+            value = func(*args, **kwds)
+        elif kind == _MAP:
+            value = list(map(func, args))
+        else:
+            value = list(itertools.starmap(func, args))
+    except BaseException as exc:
+        return _failure(exc)
+    try:
+        return _dumps((True, value))
+    except BaseException as exc:
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        stand_in = pickle.PicklingError(
+            f"the result of the task, a {type(value).__qualname__}, could not be pickled to "
+            f"send it back to the parent ({_summary(exc)})"
+        )
+        return _dumps((False, bytes(_dumps(stand_in)), tb, _summary(exc)))
+
+
+def _split(data: bytes) -> Iterator[memoryview]:
+    """The task pickles of one batch message: each is preceded by its 4-byte length."""
+    view = memoryview(data)
+    pos, end = 0, len(view)
+    while pos < end:
+        size = int.from_bytes(view[pos : pos + 4], "little")
+        yield view[pos + 4 : pos + 4 + size]
+        pos += 4 + size
+
+
+def _watch_parent() -> None:
+    """Exit this worker as soon as the parent is gone, even if it was killed with SIGKILL."""
+    parent = _stdlib_process.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            if sentinel is not None:
+                if _wait([sentinel], _HEARTBEAT):
+                    os._exit(1)
+            else:
+                time.sleep(_HEARTBEAT)
+            # The sentinel can be held open by a sibling forked later; a new parent cannot.
+            if os.getppid() != ppid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="processing-pool-parent-watch", daemon=True).start()
+
+
+def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tuple,
+            maxtasks: int | None) -> None:
+    """A worker's life: run tasks from ``conn`` one by one, send each result back."""
+    _watch_parent()
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except BaseException as exc:
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            conn.send_bytes(_dumps((None, None, tb, _summary(exc))))
+            return
+    recv, send = conn.recv_bytes, conn.send_bytes
+    done = 0
+    while maxtasks is None or done < maxtasks:
+        try:
+            data = recv()
+        except (EOFError, OSError):
+            return
+        if not data:
+            return
+        for payload in _split(data):
+            send(_run_task(payload))
+            done += 1
+
+
+# ---------------------------------------------------------------------------- result objects
+
+
+class ApplyResult:
+    """The result of ``applyAsync()``: ``get()`` it, ``wait()`` for it, or poll ``ready()``."""
+
+    def __init__(self, callback: Callable[[Any], object] | None = None,
+                 error_callback: Callable[[BaseException], object] | None = None) -> None:
+        self._event = threading.Event()
+        self._callback = callback
+        self._error_callback = error_callback
+        self._success: bool | None = None
+        self._value: Any = None
+
+    def ready(self) -> bool:
+        """Whether the task has finished (successfully or not)."""
+        return self._event.is_set()
+
+    def successful(self) -> bool:
+        """Whether the task finished without raising; ``ValueError`` if it has not finished."""
+        if not self._event.is_set():
+            raise ValueError(f"{self!r} is not ready: call successful() after wait() or get()")
+        return bool(self._success)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until the result is ready, or ``timeout`` seconds have passed."""
+        self._event.wait(timeout)
+
+    def get(self, timeout: float | None = None) -> Any:
+        """The result; re-raises the task's exception; ``TimeoutError`` after ``timeout``."""
+        if not self._event.wait(timeout):
+            raise TimeoutError(f"the result was not ready within {timeout} seconds")
+        if self._success:
+            return self._value
+        raise self._value
+
+    def _finish(self, success: bool, value: Any) -> None:
+        """Record the outcome, run the matching callback, then wake the waiters."""
+        self._success, self._value = success, value
+        callback = self._callback if success else self._error_callback
+        if callback is not None:
+            _run_callback(callback, value)
+        self._event.set()
+
+    def _deliver(self, index: int, success: bool, value: Any) -> None:
+        self._finish(success, value)
+
+    def _abort(self, error: BaseException) -> None:
+        if not self._event.is_set():
+            self._finish(False, error)
+
+    def __repr__(self) -> str:
+        state = "pending" if not self.ready() else ("ok" if self._success else "failed")
+        return f"<{type(self).__name__} {state}>"
+
+
+AsyncResult = ApplyResult
+
+
+class MapResult(ApplyResult):
+    """The result of ``mapAsync()``: the list of results, in the order of the input."""
+
+    def __init__(self, length: int, chunksize: int, callback: Any, error_callback: Any) -> None:
+        super().__init__(callback, error_callback)
+        self._chunksize = chunksize
+        self._items: list[Any] = [None] * length
+        self._remaining = -(-length // chunksize)
+        if not length:
+            self._finish(True, [])
+
+    def _deliver(self, index: int, success: bool, value: Any) -> None:
+        if self._event.is_set():
+            return  # an earlier chunk failed; the map has already failed
+        if not success:
+            self._finish(False, value)
+            return
+        start = index * self._chunksize
+        self._items[start : start + len(value)] = value
+        self._remaining -= 1
+        if not self._remaining:
+            self._finish(True, self._items)
+
+
+class IMapIterator:
+    """The iterator of ``imap()``: results in input order; ``next(timeout)`` waits at most so long."""
+
+    _ordered = True
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._ready: collections.deque[tuple[bool, Any]] = collections.deque()
+        self._early: dict[int, tuple[bool, Any]] = {}
+        self._next_chunk = 0
+        self._delivered = 0
+        self._length: int | None = None
+
+    def __iter__(self) -> IMapIterator:
+        return self
+
+    def next(self, timeout: float | None = None) -> Any:
+        """The next result; raises the task's exception for a failed one."""
+        with self._cond:
+            if not self._ready:
+                if self._finished():
+                    raise StopIteration
+                self._cond.wait_for(lambda: self._ready or self._finished(), timeout)
+                if not self._ready:
+                    if self._finished():
+                        raise StopIteration
+                    raise TimeoutError(f"no result arrived within {timeout} seconds")
+            success, value = self._ready.popleft()
+        if success:
+            return value
+        raise value
+
+    __next__ = next
+
+    def _finished(self) -> bool:
+        return self._length is not None and self._delivered >= self._length
+
+    def _push(self, success: bool, value: Any) -> None:
+        if success:
+            self._ready.extend((True, item) for item in value)
+        else:
+            self._ready.append((False, value))
+
+    def _deliver(self, index: int, success: bool, value: Any) -> None:
+        with self._cond:
+            if not self._ordered or index == self._next_chunk:
+                self._push(success, value)
+                self._next_chunk += 1
+                while self._next_chunk in self._early:
+                    self._push(*self._early.pop(self._next_chunk))
+                    self._next_chunk += 1
+            else:
+                self._early[index] = (success, value)
+            self._delivered += 1
+            self._cond.notify_all()
+
+    def _set_length(self, length: int) -> None:
+        with self._cond:
+            self._length = length
+            self._cond.notify_all()
+
+    def _abort(self, error: BaseException) -> None:
+        with self._cond:
+            if self._finished():
+                return
+            for index in sorted(self._early):
+                self._push(*self._early.pop(index))
+            self._ready.append((False, error))
+            self._delivered = self._length = 0
+            self._cond.notify_all()
+
+
+class IMapUnorderedIterator(IMapIterator):
+    """The iterator of ``imapUnordered()``: results in the order they finish."""
+
+    _ordered = False
+
+
+def _run_callback(callback: Callable[[Any], object], value: Any) -> None:
+    # A failing callback must not take the manager thread (and with it the pool) down.
+    try:
+        callback(value)
+    except Exception:
+        sys.stderr.write(f"processing.Pool: the callback {callback!r} raised:\n")
+        traceback.print_exc()
+
+
+# ---------------------------------------------------------------------------- the manager
+
+
+class _Source:
+    """The tasks of one ``imap()``, made lazily from its iterable as workers need them."""
+
+    def __init__(self, job: IMapIterator, chunks: Iterator[list], kind: int, func: Any):
+        self.job, self._chunks, self._kind, self._func = job, chunks, kind, func
+        self._count = 0
+
+    def take(self) -> tuple | None:
+        """The next task, or None when the iterable is exhausted (or raised)."""
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            self.job._set_length(self._count)
+            return None
+        except Exception as exc:
+            self.job._deliver(self._count, False, exc)
+            self.job._set_length(self._count + 1)
+            return None
+        task = (self.job, self._count, None, (self._kind, self._func, chunk, None))
+        self._count += 1
+        return task
+
+
+class _Worker:
+    """One worker process as the manager sees it: its connection and the tasks it holds."""
+
+    __slots__ = ("process", "conn", "sentinel", "held", "budget", "since", "lost")
+
+    def __init__(self, process: Any, conn: Any, budget: int | None) -> None:
+        self.process = process
+        self.conn = conn
+        self.sentinel = process.sentinel
+        self.held: collections.deque[tuple] = collections.deque()
+        self.budget = budget
+        self.since = 0.0  # when the first held task started running (approximately)
+        self.lost: str | None = None  # why we killed it, for the error of its task
+
+
+class _Poller:
+    """Waits for any of the workers' connections and sentinels, and the wake-up socket."""
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector() if sys.platform != "win32" else None
+        self._handlers: dict[Any, Callable[[], None]] = {}
+
+    def add(self, obj: Any, handler: Callable[[], None]) -> None:
+        if self._selector is not None:
+            self._selector.register(obj, selectors.EVENT_READ, handler)
+        self._handlers[obj] = handler
+
+    def remove(self, obj: Any) -> None:
+        if self._handlers.pop(obj, None) is not None and self._selector is not None:
+            self._selector.unregister(obj)
+
+    def poll(self, timeout: float | None) -> list[Callable[[], None]]:
+        if self._selector is not None:
+            return [key.data for key, _ in self._selector.select(timeout)]
+        return [self._handlers[obj] for obj in _wait(list(self._handlers), timeout)]
+
+    def close(self) -> None:
+        if self._selector is not None:
+            self._selector.close()
+
+
+_RUN, _CLOSE, _TERMINATE, _BROKEN = "RUN", "CLOSE", "TERMINATE", "BROKEN"
+
+
+def _describe_exit(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "with an unknown status"
+    if exitcode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-exitcode).name} (exit code {exitcode})"
+        except ValueError:
+            return f"killed by signal {-exitcode} (exit code {exitcode})"
+    return f"with exit code {exitcode}"
+
+
+class _Core:
+    """The pool's state and its manager thread; the ``Pool`` object is only its face.
+
+    Only the manager thread touches workers and tasks. Other threads hand it work through
+    ``_inbox`` and wake it through a socket, so a submission takes no lock that the manager
+    holds while it works.
+    """
+
+    def __init__(self, ctx: Any, processes: int, initializer: Any, initargs: tuple,
+                 maxtasks: int | None) -> None:
+        self._ctx = ctx
+        self.processes = processes
+        self._initializer, self._initargs, self._maxtasks = initializer, initargs, maxtasks
+        self.state = _RUN
+        self._broken: str | None = None
+        self._lock = threading.Lock()
+        self._inbox: collections.deque[Any] = collections.deque()
+        self._woken = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._poller = _Poller()
+        self._poller.add(self._wake_r, self._on_wake)
+        self._pending: collections.deque[Any] = collections.deque()
+        self.workers: list[_Worker] = []
+        self._stopping = False
+        self._timed = 0  # tasks with a timeout that were sent and have not finished
+        self._run_time = _SHORT_TASK  # moving average of how long a task takes, in seconds
+        self._thread = threading.Thread(target=self._main, name="processing-pool", daemon=True)
+        try:
+            for _ in range(processes):
+                self._start_worker()
+        except BaseException:
+            for worker in self.workers:
+                worker.process.kill()
+                worker.process.join()
+            self._close_handles()
+            raise
+        self._thread.start()
+
+    # -- called from any thread ---------------------------------------------------------
+
+    def submit(self, entry: Any) -> None:
+        """Queue a task, a list of tasks or an imap source for the manager."""
+        with self._lock:
+            if self.state != _RUN:
+                raise self._not_running()
+            self._inbox.append(entry)
+        if not self._woken:
+            self._woken = True
+            self._wake()
+
+    def _not_running(self) -> Exception:
+        if self._broken is not None:
+            return BrokenPoolError(self._broken)
+        return ValueError(f"the pool is not running (its state is {self.state}): create a new one")
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # already full of wake-ups, or the manager has finished
+
+    def close(self) -> None:
+        with self._lock:
+            if self.state == _RUN:
+                self.state = _CLOSE
+        self._wake()
+
+    def terminate(self) -> None:
+        with self._lock:
+            if self.state in (_RUN, _CLOSE):
+                self.state = _TERMINATE
+        self._wake()
+        if threading.current_thread() is not self._thread and self._thread.is_alive():
+            self._thread.join()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.state == _RUN:
+            raise ValueError("join() needs close() or terminate() first")
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("join() cannot be called from a pool callback")
+        self._thread.join(timeout)
+
+    # -- the manager thread -------------------------------------------------------------
+
+    def _main(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:
+            self._break(f"the pool's manager thread failed ({_summary(exc)}); this is a bug "
+                        "in processing, please report it with the traceback above")
+            traceback.print_exc()
+            self._kill_workers()
+        finally:
+            self._close_handles()
+
+    def _loop(self) -> None:
+        poll = self._poller.poll
+        while True:
+            handlers = poll(self._timeout())
+            for handler in handlers:
+                handler()
+            if self.state != _RUN and self._finish():
+                return
+            if self._timed:
+                self._check_deadlines()
+            if not handlers:
+                self._check_alive()
+
+    def _timeout(self) -> float:
+        if not self._timed:
+            return _HEARTBEAT
+        timeout, now = _HEARTBEAT, time.monotonic()
+        for worker in self.workers:
+            if worker.held and worker.held[0][2] is not None:
+                timeout = min(timeout, max(0.0, worker.since + worker.held[0][2] - now))
+        return timeout
+
+    def _on_wake(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        self._woken = False
+        inbox, pending = self._inbox, self._pending
+        while inbox:
+            entry = inbox.popleft()
+            if type(entry) is list:
+                pending.extend(entry)
+            else:
+                pending.append(entry)
+        self._dispatch()
+
+    def _depth(self) -> int:
+        """How many tasks a worker may hold: several when tasks are short, else one."""
+        return _MAX_DEPTH if self._run_time < _SHORT_TASK else 1
+
+    def _take(self) -> tuple | None:
+        pending = self._pending
+        while pending:
+            head = pending[0]
+            if type(head) is tuple:
+                return pending.popleft()
+            task = head.take()
+            if task is not None:
+                return task
+            pending.popleft()
+        return None
+
+    def _dispatch(self) -> None:
+        """Give pending tasks to workers: every idle worker one first, then fill up."""
+        if self.state not in (_RUN, _CLOSE) or not self._pending:
+            return
+        batches = {worker: [] for worker in self.workers if worker.lost is None}
+        self._fill_levels(batches, self._depth())
+        for worker, tasks in batches.items():
+            if tasks:
+                self._send(worker, tasks)
+
+    def _fill_levels(self, batches: dict[_Worker, list], depth: int) -> None:
+        for level in range(depth):
+            for worker, batch in batches.items():
+                if len(worker.held) + len(batch) > level or worker.budget == 0:
+                    continue
+                task = self._take()
+                if task is None:
+                    return
+                batch.append(task)
+                if worker.budget is not None:
+                    worker.budget -= 1
+
+    def _refill(self, worker: _Worker) -> None:
+        """After a result: top the worker up once it is down to half its depth."""
+        depth = self._depth()
+        if len(worker.held) > depth // 2 or worker.budget == 0 or worker.lost is not None:
+            return
+        tasks = []
+        while len(worker.held) + len(tasks) < depth and worker.budget != 0:
+            task = self._take()
+            if task is None:
+                break
+            tasks.append(task)
+            if worker.budget is not None:
+                worker.budget -= 1
+        if tasks:
+            self._send(worker, tasks)
+
+    def _send(self, worker: _Worker, tasks: list) -> None:
+        parts = []
+        sent = []
+        for task in tasks:
+            try:
+                data = _dumps(task[3])
+            except Exception as exc:
+                if worker.budget is not None:
+                    worker.budget += 1
+                task[0]._deliver(task[1], False, _unpicklable_task(task[3], exc))
+                continue
+            parts.append(len(data).to_bytes(4, "little"))
+            parts.append(data)
+            sent.append(task)
+        if not sent:
+            return
+        if not worker.held:
+            worker.since = time.monotonic()
+        worker.held.extend(sent)
+        for task in sent:
+            if task[2] is not None:
+                self._timed += 1
+        try:
+            worker.conn.send_bytes(b"".join(parts))
+        except OSError:
+            self._lose(worker, "its connection to the pool broke")
+
+    def _on_result(self, worker: _Worker) -> None:
+        try:
+            data = worker.conn.recv_bytes()
+        except (EOFError, OSError):
+            # The worker is usually exiting; its exit code makes the better error.
+            self._poller.remove(worker.conn)
+            worker.process.join(1.0)
+            if worker.process.exitcode is not None:
+                self._on_exit(worker)
+            elif worker.held:
+                self._lose(worker, "it closed its connection to the pool")
+            return
+        self._handle(worker, data)
+        if self._pending:
+            self._refill(worker)
+
+    def _handle(self, worker: _Worker, data: bytes) -> None:
+        """Deliver one message from ``worker``: the result of the first task it holds."""
+        try:
+            message = _loads(data)
+        except BaseException as exc:
+            outcome: tuple[bool, Any] = (False, pickle.UnpicklingError(
+                f"the result of the task could not be unpickled in the parent ({_summary(exc)})"
+            ))
+        else:
+            if message[0] is None:
+                self._initializer_failed(message)
+                return
+            outcome = (True, message[1]) if message[0] else (False, _rebuild_exception(message))
+        if not worker.held:
+            return
+        task = worker.held.popleft()
+        now = time.monotonic()
+        self._run_time += (now - worker.since - self._run_time) * 0.2
+        worker.since = now
+        if task[2] is not None:
+            self._timed -= 1
+        task[0]._deliver(task[1], *outcome)
+
+    def _lose(self, worker: _Worker, reason: str) -> None:
+        """Stop using ``worker``: kill it; its exit reports the tasks it held."""
+        if worker.lost is None:
+            worker.lost = reason
+        try:
+            worker.process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def _on_exit(self, worker: _Worker) -> None:
+        """A worker ended: fail the task it was running, requeue the others, replace it."""
+        conn = worker.conn
+        if conn in self._poller._handlers:
+            try:
+                while worker.held and conn.poll():
+                    self._handle(worker, conn.recv_bytes())
+            except (EOFError, OSError):
+                pass
+            self._poller.remove(conn)
+        self._poller.remove(worker.sentinel)
+        worker.process.join(1.0)
+        exitcode = worker.process.exitcode
+        conn.close()
+        self.workers.remove(worker)
+        if worker.held:
+            task = worker.held.popleft()
+            if task[2] is not None:
+                self._timed -= 1
+            pid = worker.process.pid
+            if worker.lost is not None:
+                what = f"ended: {worker.lost}"
+            else:
+                what = f"died {_describe_exit(exitcode)}"
+            if task[2] is not None and worker.lost and worker.lost.startswith("the task ran"):
+                error: BaseException = TimeoutError(f"the worker (pid {pid}) running this task "
+                                                    f"was killed: {worker.lost}")
+            else:
+                error = WorkerLostError(
+                    f"the worker process (pid {pid}) running this task {what}; the pool has "
+                    "replaced it", exitcode, pid)
+            task[0]._deliver(task[1], False, error)
+            for other in worker.held:
+                if other[2] is not None:
+                    self._timed -= 1
+            self._pending.extendleft(reversed(worker.held))
+            worker.held.clear()
+        if exitcode is not None:
+            worker.process.close()
+        if self.state == _RUN or (self.state == _CLOSE and self._pending):
+            try:
+                self._start_worker()
+            except Exception as exc:
+                self._break(f"the pool could not start a worker to replace one that ended "
+                            f"({_summary(exc)})")
+                return
+            self._dispatch()
+
+    def _check_deadlines(self) -> None:
+        now = time.monotonic()
+        for worker in self.workers:
+            if worker.held and worker.lost is None:
+                limit = worker.held[0][2]
+                if limit is not None and now - worker.since >= limit:
+                    self._lose(worker, f"the task ran longer than its timeout of {limit} s")
+
+    def _check_alive(self) -> None:
+        """A safety net: a worker whose sentinel is held open by another process still ends."""
+        for worker in list(self.workers):
+            if worker.held and worker.process.exitcode is not None:
+                self._on_exit(worker)
+
+    def _start_worker(self) -> None:
+        parent_end, child_end = Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=_worker, args=(child_end, self._initializer, self._initargs, self._maxtasks),
+            daemon=True,
+        )
+        process.name = process.name.replace("Process", "PoolWorker")
+        try:
+            process.start()
+        finally:
+            child_end.close()
+        worker = _Worker(process, parent_end, self._maxtasks)
+        self.workers.append(worker)
+        self._poller.add(parent_end, functools.partial(self._on_result, worker))
+        self._poller.add(worker.sentinel, functools.partial(self._on_exit, worker))
+
+    def _initializer_failed(self, message: tuple) -> None:
+        text = message[2].rstrip()
+        self._break(f"the pool's initializer {self._initializer!r} raised {message[3]} in a "
+                    f"worker, so the pool cannot run tasks:\n{text}")
+
+    def _break(self, reason: str) -> None:
+        """Fail every task that has not finished and refuse new ones, with ``reason``."""
+        with self._lock:
+            self._broken = reason
+            self.state = _BROKEN
+        self._abort_all(lambda: BrokenPoolError(reason))
+
+    def _abort_all(self, make_error: Callable[[], BaseException]) -> None:
+        jobs: dict[int, Any] = {}
+        entries: list[Any] = list(self._pending) + list(self._inbox)
+        self._pending.clear()
+        self._inbox.clear()
+        for worker in self.workers:
+            entries.extend(worker.held)
+            worker.held.clear()
+        self._timed = 0
+        for entry in entries:
+            for task in entry if type(entry) is list else [entry]:
+                job = task[0] if type(task) is tuple else task.job
+                jobs[id(job)] = job
+        for job in jobs.values():
+            job._abort(make_error())
+
+    def _finish(self) -> bool:
+        """Closing or terminating: whether the manager's work is done."""
+        if self.state == _CLOSE:
+            if self._inbox:
+                self._on_wake()
+            if self._pending or any(w.held for w in self.workers):
+                return False
+            if not self._stopping:
+                self._stopping = True
+                for worker in self.workers:
+                    try:
+                        worker.conn.send_bytes(b"")
+                    except OSError:
+                        pass
+            return not self.workers
+        if self.state == _TERMINATE:
+            self._abort_all(lambda: ProcessError("the pool was terminated before this task "
+                                                 "finished"))
+        self._kill_workers()
+        return True
+
+    def _kill_workers(self) -> None:
+        for worker in self.workers:
+            worker.process.terminate()
+        deadline = time.monotonic() + 0.5
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                worker.process.kill()
+                worker.process.join(5.0)
+        self.workers.clear()
+
+    def _close_handles(self) -> None:
+        self._poller.close()
+        for worker in self.workers:
+            worker.conn.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+
+def _rebuild_exception(message: tuple) -> BaseException:
+    _, exc_data, tb, summary = message
+    try:
+        exc = _loads(exc_data)
+    except BaseException as err:
+        exc = pickle.UnpicklingError(
+            f"the task raised {summary}, but that exception could not be unpickled in the "
+            f"parent ({_summary(err)}); give the exception class an __init__ that accepts "
+            "its args, or a __reduce__"
+        )
+    if tb:
+        exc.__cause__ = RemoteTraceback(tb)
+    return exc
+
+
+def _unpicklable_task(payload: tuple, exc: Exception) -> BaseException:
+    func = payload[1]
+    name = getattr(func, "__qualname__", None) or repr(func)
+    error = pickle.PicklingError(
+        f"cannot send the task to a worker: {name} or its arguments cannot be pickled "
+        f"({_summary(exc)}). A pool sends tasks by pickling them, so the function must be "
+        "defined at module level (not a lambda or a nested function) and its arguments "
+        "must be picklable"
+    )
+    error.__cause__ = exc
+    return error
+
+
+# ---------------------------------------------------------------------------- the pool
+
+
+def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list]:
+    it = iter(iterable)
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+class Pool:
+    """A pool of worker processes that run tasks for this process, and never hang.
+
+    ``processes`` workers (default: the number of CPUs) each run ``initializer(*initargs)``
+    first; with ``maxtasksperchild`` a worker is replaced after that many tasks.
+    """
+
+    def __init__(self, processes: int | None = None,
+                 initializer: Callable[..., object] | None = None, initargs: Iterable[Any] = (),
+                 maxtasksperchild: int | None = None, context: Any = None) -> None:
+        if processes is None:
+            processes = os.cpu_count() or 1
+        if not isinstance(processes, int) or processes < 1:
+            raise ValueError(f"processes must be a positive integer, not {processes!r}")
+        if initializer is not None and not callable(initializer):
+            raise TypeError(f"initializer must be callable, not {initializer!r}")
+        if maxtasksperchild is not None and (
+            not isinstance(maxtasksperchild, int) or maxtasksperchild < 1
+        ):
+            raise ValueError(
+                f"maxtasksperchild must be a positive integer or None, not {maxtasksperchild!r}"
+            )
+        if context is None:
+            from processing.context import default_context
+
+            context = default_context
+        self._ctx = context.get_context()
+        self._core = _Core(self._ctx, processes, initializer, tuple(initargs), maxtasksperchild)
+        self._finalizer = weakref.finalize(self, self._core.terminate)
+
+    @property
+    def _processes(self) -> int:
+        return self._core.processes
+
+    # -- submitting work ----------------------------------------------------------------
+
+    def apply(self, func: Callable[..., Any], args: Iterable[Any] = (),
+              kwds: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """Run ``func(*args, **kwds)`` in a worker and return its result."""
+        return self.applyAsync(func, args, kwds, timeout=timeout).get()
+
+    def applyAsync(self, func: Callable[..., Any], args: Iterable[Any] = (),
+                   kwds: Mapping[str, Any] | None = None,
+                   callback: Callable[[Any], object] | None = None,
+                   error_callback: Callable[[BaseException], object] | None = None, *,
+                   timeout: float | None = None) -> ApplyResult:
+        """Start ``func(*args, **kwds)`` in a worker; ``timeout`` (seconds) bounds its run."""
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        result = ApplyResult(callback, error_callback)
+        self._core.submit((result, 0, timeout, (_APPLY, func, tuple(args), dict(kwds or {}))))
+        return result
+
+    def map(self, func: Callable[[Any], Any], iterable: Iterable[Any],
+            chunksize: int | None = None) -> list[Any]:
+        """``list(map(func, iterable))``, computed by the workers in chunks."""
+        return self._map_async(_MAP, func, iterable, chunksize, None, None).get()
+
+    def mapAsync(self, func: Callable[[Any], Any], iterable: Iterable[Any],
+                 chunksize: int | None = None, callback: Callable[[Any], object] | None = None,
+                 error_callback: Callable[[BaseException], object] | None = None) -> MapResult:
+        """Start ``map()``; the result object's ``get()`` returns the list."""
+        return self._map_async(_MAP, func, iterable, chunksize, callback, error_callback)
+
+    def starmap(self, func: Callable[..., Any], iterable: Iterable[Iterable[Any]],
+                chunksize: int | None = None) -> list[Any]:
+        """Like ``map()``, but each item is a tuple of arguments: ``func(*item)``."""
+        return self._map_async(_STARMAP, func, iterable, chunksize, None, None).get()
+
+    def starmapAsync(self, func: Callable[..., Any], iterable: Iterable[Iterable[Any]],
+                     chunksize: int | None = None,
+                     callback: Callable[[Any], object] | None = None,
+                     error_callback: Callable[[BaseException], object] | None = None
+                     ) -> MapResult:
+        """Start ``starmap()``; the result object's ``get()`` returns the list."""
+        return self._map_async(_STARMAP, func, iterable, chunksize, callback, error_callback)
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any],
+             chunksize: int = 1) -> IMapIterator:
+        """An iterator of ``func(item)`` in input order; the iterable is read as needed."""
+        return self._imap(IMapIterator(), func, iterable, chunksize)
+
+    def imapUnordered(self, func: Callable[[Any], Any], iterable: Iterable[Any],
+                      chunksize: int = 1) -> IMapIterator:
+        """Like ``imap()``, but results come in the order they finish."""
+        return self._imap(IMapUnorderedIterator(), func, iterable, chunksize)
+
+    def _map_async(self, kind: int, func: Any, iterable: Iterable[Any], chunksize: int | None,
+                   callback: Any, error_callback: Any) -> MapResult:
+        items = iterable if isinstance(iterable, list) else list(iterable)
+        if chunksize is None:
+            chunksize, extra = divmod(len(items), self._core.processes * 4)
+            chunksize += bool(extra)
+        _check_chunksize(chunksize)
+        result = MapResult(len(items), chunksize, callback, error_callback)
+        if items:
+            self._core.submit([
+                (result, index, None, (kind, func, items[start : start + chunksize], None))
+                for index, start in enumerate(range(0, len(items), chunksize))
+            ])
+        return result
+
+    def _imap(self, job: IMapIterator, func: Any, iterable: Iterable[Any],
+              chunksize: int) -> IMapIterator:
+        _check_chunksize(chunksize)
+        self._core.submit(_Source(job, _chunks(iterable, chunksize), _MAP, func))
+        return job
+
+    # -- ending ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Accept no more tasks; the workers exit once the queued ones are done."""
+        self._core.close()
+
+    def terminate(self) -> None:
+        """Stop the workers now; tasks not finished fail with ``ProcessError``."""
+        self._core.terminate()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the workers to exit, after ``close()`` or ``terminate()``."""
+        self._core.join(timeout)
+
+    def __enter__(self) -> Pool:
+        if self._core.state != _RUN:
+            raise ValueError("the pool is not running")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.terminate()
+
+    def __reduce__(self) -> Any:
+        raise NotImplementedError(
+            "a pool cannot be pickled or sent to another process: use it only in the "
+            "process that created it"
+        )
+
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__} processes={self._core.processes} "
+                f"state={self._core.state} start_method={self._ctx.get_start_method()!r}>")
+
+    # -- the stdlib spellings -------------------------------------------------------------
+
+    apply_async = applyAsync
+    map_async = mapAsync
+    starmap_async = starmapAsync
+    imap_unordered = imapUnordered
+
+
+def _check_chunksize(chunksize: Any) -> None:
+    if not isinstance(chunksize, int) or chunksize < 1:
+        raise ValueError(f"chunksize must be a positive integer, not {chunksize!r}")
