@@ -46,6 +46,10 @@ Value = _default.Value
 Array = _default.Array
 RawValue = _default.RawValue
 RawArray = _default.RawArray
+LocalManager = _default.LocalManager
+SharedValue = _default.SharedValue
+SharedStruct = _default.SharedStruct
+SharedArray = _default.SharedArray
 
 cpuCount = cpu_count = _default.cpu_count
 getContext = get_context = _default.get_context
@@ -58,9 +62,10 @@ allow_connection_pickling = _default.allow_connection_pickling
 
 __all__ = [
     "Array", "AuthenticationError", "Barrier", "BoundedSemaphore", "BufferTooShort",
-    "BufferedQueue", "Condition", "Empty", "Event", "Full", "JoinableQueue", "Lock", "Manager",
-    "Pipe", "Pool", "Process", "ProcessError", "ProcessExit", "Queue", "RLock", "RawArray",
-    "RawValue", "Semaphore", "SimpleQueue", "TimeoutError", "Value", "active_children",
+    "BufferedQueue", "Condition", "Empty", "Event", "Full", "JoinableQueue", "LocalManager",
+    "Lock", "Manager", "Pipe", "Pool", "Process", "ProcessError", "ProcessExit", "Queue",
+    "RLock", "RawArray", "RawValue", "Semaphore", "SharedArray", "SharedStruct", "SharedValue",
+    "SimpleQueue", "TimeoutError", "Value", "active_children",
     "activeChildren", "allStartMethods", "allow_connection_pickling", "cpuCount",
     "cpu_count", "currentProcess", "current_process", "enableLogging", "freezeSupport",
     "freeze_support", "getContext", "getLogger", "getStartMethod", "get_all_start_methods",

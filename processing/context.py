@@ -216,6 +216,62 @@ class Context(_stdlib_context.BaseContext):
         return Pool(processes, initializer, initargs, maxtasksperchild,
                     context=self.get_context())
 
+    # -- shared memory and managers ----------------------------------------------------------
+
+    def Manager(self) -> Any:
+        """A started ``SyncManager`` whose server process is one of ours."""
+        from processing.managers import SyncManager
+
+        manager = SyncManager(ctx=self.get_context())
+        manager.start()
+        return manager
+
+    def LocalManager(self) -> Any:
+        """The creator methods of a manager for shared-memory objects, with no server."""
+        from processing.managers import LocalManager
+
+        return LocalManager(ctx=self.get_context())
+
+    def Value(self, typecode_or_type: Any, *args: Any, lock: Any = True) -> Any:
+        """A ctypes object in shared memory, guarded by ``lock`` (True: a new ``RLock``)."""
+        from processing.sharedctypes import Value
+
+        return Value(typecode_or_type, *args, lock=lock, ctx=self.get_context())
+
+    def Array(self, typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True) -> Any:
+        """A ctypes array in shared memory, guarded by ``lock`` (True: a new ``RLock``)."""
+        from processing.sharedctypes import Array
+
+        return Array(typecode_or_type, size_or_initializer, lock=lock, ctx=self.get_context())
+
+    def RawValue(self, typecode_or_type: Any, *args: Any) -> Any:
+        from processing.sharedctypes import RawValue
+
+        return RawValue(typecode_or_type, *args)
+
+    def RawArray(self, typecode_or_type: Any, size_or_initializer: Any) -> Any:
+        from processing.sharedctypes import RawArray
+
+        return RawArray(typecode_or_type, size_or_initializer)
+
+    def SharedValue(self, format: str, value: Any = None) -> Any:
+        """One ``struct`` item in shared memory: ``SharedValue('i', 0).value``."""
+        from processing.sharedtypes import SharedValue
+
+        return SharedValue(format, value)
+
+    def SharedStruct(self, format: str, value: Any = None) -> Any:
+        """A ``struct`` in shared memory whose ``value`` is a tuple."""
+        from processing.sharedtypes import SharedStruct
+
+        return SharedStruct(format, value)
+
+    def SharedArray(self, format: str, sequence: Any) -> Any:
+        """An array of one ``struct`` item format in shared memory."""
+        from processing.sharedtypes import SharedArray
+
+        return SharedArray(format, sequence)
+
     # -- frozen programs and logging -------------------------------------------------------
 
     def freeze_support(self) -> None:
