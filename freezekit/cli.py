@@ -23,12 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_check_parser(sub)
     _add_fix_parser(sub)
+    _add_build_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv, passthrough = _split_passthrough(sys.argv[1:] if argv is None else list(argv))
     args = parser.parse_args(argv)
+    args.passthrough = passthrough
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -129,4 +132,106 @@ def _run_fix(args: argparse.Namespace) -> int:
         print(f"Fixed {args.path}: {result.summary}")
     else:
         print(f"Nothing to fix in {args.path}.")
+    return 0
+
+
+# Subcommands whose arguments after a bare ``--`` go, untouched, to another program.
+_PASSTHROUGH_COMMANDS = {"build"}
+
+
+def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``build APP -- ARGS``: (arguments for us, ARGS); other commands keep their ``--``."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command not in _PASSTHROUGH_COMMANDS or "--" not in argv:
+        return argv, []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1:]
+
+
+def _add_build_parser(sub: argparse._SubParsersAction) -> None:
+    from freezekit.backends import available_backends
+
+    parser = sub.add_parser(
+        "build",
+        help="freeze an app into an executable whose children work, and verify it",
+        description="Check the app, freeze it with its entry script (children re-enter "
+        "through processing's bootstrap, never through the app), and verify the executable "
+        "by starting a child in it. The last line of output is the executable's path.",
+        epilog="Exit status: 0 built, 1 refused (check found errors), 2 usage or input "
+        "error, 3 the freezer is missing or failed, or the executable failed its self-test.",
+    )
+    parser.add_argument("app", metavar="APP.py", help="the app's main script")
+    parser.add_argument("--backend", default="pyinstaller", choices=available_backends(),
+                        help="the freezer (default: %(default)s)")
+    parser.add_argument("--onefile", action="store_true",
+                        help="one self-extracting file instead of a folder")
+    parser.add_argument("--name", metavar="NAME",
+                        help="the executable's name (default: the script's name)")
+    parser.add_argument("--distpath", metavar="DIR", default="dist",
+                        help="where the executable goes (default: %(default)s)")
+    parser.add_argument("--workpath", metavar="DIR", default="build",
+                        help="the freezer's work files and log (default: %(default)s)")
+    parser.add_argument("--no-check", dest="check", action="store_false",
+                        help="build even if `freezekit check` finds errors")
+    parser.add_argument("--no-smoke", dest="smoke", action="store_false",
+                        help="do not run the executable's self-test after building")
+    parser.add_argument("--windowed", action="store_true",
+                        help="a GUI program without a console window")
+    parser.add_argument("--icon", metavar="FILE", help="the executable's icon")
+    parser.add_argument("--add-data", metavar="SRC:DEST", action="append", default=[],
+                        help="bundle a file or folder at DEST (repeatable)")
+    parser.add_argument("--hidden-import", metavar="MOD", action="append", default=[],
+                        help="bundle a module the app imports dynamically (repeatable)")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true",
+                           help="print only the executable's path (and errors)")
+    verbosity.add_argument("-v", "--verbose", action="store_true",
+                           help="stream the freezer's log to stderr")
+    parser.usage = "freezekit build [options] APP.py [-- FREEZER-ARGS...]"
+    parser.set_defaults(run=_run_build)
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from freezekit.backends import BackendFailed, BackendUnavailable
+    from freezekit.build import BuildInputError, BuildOptions, BuildRefused, build
+    from freezekit.smoke import SmokeFailed
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(f"freezekit build: {line}", file=sys.stderr, flush=True)
+
+    def echo(line: str) -> None:
+        print(f"  | {line}", file=sys.stderr, flush=True)
+
+    options = BuildOptions(
+        app=args.app, backend=args.backend, name=args.name, onefile=args.onefile,
+        windowed=args.windowed, icon=args.icon, distpath=args.distpath,
+        workpath=args.workpath, data=args.add_data, hidden_imports=args.hidden_import,
+        extra_args=args.passthrough, check=args.check, smoke=args.smoke)
+    try:
+        result = build(options, progress, echo if args.verbose else None)
+    except (BuildInputError, SourceError) as exc:
+        raise _UsageError(str(exc)) from None
+    except BuildRefused as exc:
+        for finding in exc.findings:
+            print(finding.format())
+        print(f"freezekit build: refused: {exc}; `freezekit fix {args.app}` repairs what it "
+              "can, or pass --no-check to build anyway", file=sys.stderr)
+        return 1
+    except BackendUnavailable as exc:
+        print(f"freezekit build: error: {exc}", file=sys.stderr)
+        return 3
+    except BackendFailed as exc:
+        print(f"freezekit build: error: {exc}\nfreezekit build: full log: {exc.log}",
+              file=sys.stderr)
+        return 3
+    except SmokeFailed as exc:
+        print(f"freezekit build: error: {exc}\nfreezekit build: the executable was built but "
+              "does not work; rerun with --no-smoke to keep it for debugging",
+              file=sys.stderr)
+        return 3
+    if not args.quiet:
+        for finding in result.warnings:
+            print(finding.format(), file=sys.stderr)
+    print(result.executable)
     return 0

@@ -1,1 +1,140 @@
-"""One adapter per freezer, behind one interface."""
+"""One adapter per freezer, behind one interface.
+
+A backend turns a :class:`BuildSpec` (the rendered entry script, the app's module and the
+user's options) into an executable. Adding a freezer means one new module here that defines
+a :class:`Backend` subclass, and one line in ``_BACKENDS``.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+__all__ = [
+    "Backend",
+    "BackendFailed",
+    "BackendUnavailable",
+    "BuildSpec",
+    "DataFile",
+    "availableBackends",
+    "available_backends",
+    "getBackend",
+    "get_backend",
+]
+
+# name -> "module:Class", imported only when chosen so that `freezekit check` stays light.
+_BACKENDS = {
+    "pyinstaller": "freezekit.backends.pyinstaller:PyInstallerBackend",
+    "cx_freeze": "freezekit.backends.cx_freeze:CxFreezeBackend",
+}
+
+
+class BackendUnavailable(Exception):
+    """The freezer is not installed; the message says how to install it."""
+
+
+class BackendFailed(Exception):
+    """The freezer ran and failed; ``log`` is the path of its full log."""
+
+    def __init__(self, message: str, log: Path | None = None) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file or directory ``source`` bundled at ``dest`` (relative to the program's root)."""
+
+    source: Path
+    dest: str
+
+
+@dataclass
+class BuildSpec:
+    """Everything a backend needs: paths are absolute, names validated by the CLI."""
+
+    name: str
+    entry_script: Path
+    app_module: str
+    module_paths: list[Path]
+    distpath: Path
+    workpath: Path
+    onefile: bool = False
+    windowed: bool = False
+    icon: Path | None = None
+    data: list[DataFile] = field(default_factory=list)
+    hidden_imports: list[str] = field(default_factory=list)
+    extra_args: list[str] = field(default_factory=list)
+    # Receives each line of the freezer's output as it comes (``-v``); None: log file only.
+    echo: Callable[[str], None] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        """Where the backend writes the freezer's full output."""
+        return self.workpath / f"{self.name}.freezekit.log"
+
+
+class Backend(abc.ABC):
+    """A freezer adapter: what it can do, whether it is installed, and how to build."""
+
+    #: The name given to ``freezekit build --backend``.
+    name: str = ""
+    #: Whether it can make a single-file executable (``--onefile``).
+    supports_onefile: bool = False
+    #: Whether it can make a GUI program without a console (``--windowed``).
+    supports_windowed: bool = False
+    #: The command that installs the freezer, for the message when it is missing.
+    install_hint: str = ""
+
+    @abc.abstractmethod
+    def is_available(self) -> bool:
+        """True if the freezer can be run from this interpreter."""
+
+    @abc.abstractmethod
+    def build(self, spec: BuildSpec) -> Path:
+        """Freeze ``spec``; the absolute path of the executable, or raise BackendFailed."""
+
+    def check_available(self) -> None:
+        """Raise BackendUnavailable, with how to install the freezer, if it is missing."""
+        if not self.is_available():
+            raise BackendUnavailable(
+                f"the {self.name} backend needs {self.name}, which is not installed in this "
+                f"Python; install it with: {self.install_hint}")
+
+    def unsupported(self, *, onefile: bool = False, windowed: bool = False) -> list[str]:
+        """The options asked for that this backend cannot honour."""
+        missing = []
+        if onefile and not self.supports_onefile:
+            missing.append("--onefile")
+        if windowed and not self.supports_windowed:
+            missing.append("--windowed")
+        return missing
+
+    def isAvailable(self) -> bool:
+        """Same as :meth:`is_available`."""
+        return self.is_available()
+
+    checkAvailable = check_available
+
+
+def available_backends() -> list[str]:
+    """The names ``freezekit build --backend`` accepts."""
+    return list(_BACKENDS)
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name``; ValueError naming the known ones otherwise."""
+    try:
+        target = _BACKENDS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown backend {name!r}; choose one of {', '.join(_BACKENDS)}") from None
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+availableBackends = available_backends
+getBackend = get_backend

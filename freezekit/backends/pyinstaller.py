@@ -1,0 +1,115 @@
+"""The PyInstaller backend: ``python -m PyInstaller`` on the rendered entry script.
+
+PyInstaller runs in a subprocess of the same interpreter, its output captured to a log file
+in the work path, so that a crash of the freezer is reported with the log's tail and never
+takes freezekit down with it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from freezekit.backends import Backend, BackendFailed, BuildSpec
+
+__all__ = ["PyInstallerBackend"]
+
+_TAIL_LINES = 25
+
+
+class PyInstallerBackend(Backend):
+    """Onedir or onefile executables; children re-enter through our hook and entry script."""
+
+    name = "pyinstaller"
+    supports_onefile = True
+    supports_windowed = True
+    install_hint = f"{Path(sys.executable).name} -m pip install 'pyinstaller>=6'"
+
+    def is_available(self) -> bool:
+        return importlib.util.find_spec("PyInstaller") is not None
+
+    def command(self, spec: BuildSpec) -> list[str]:
+        """The PyInstaller command line for ``spec``."""
+        cmd = [
+            sys.executable, "-m", "PyInstaller", "--noconfirm",
+            "--name", spec.name,
+            "--distpath", str(spec.distpath),
+            "--workpath", str(spec.workpath),
+            "--specpath", str(spec.workpath),
+            "--onefile" if spec.onefile else "--onedir",
+            "--windowed" if spec.windowed else "--console",
+        ]
+        for path in spec.module_paths:
+            cmd += ["--paths", str(path)]
+        if not _hook_dir_registered():
+            from freezekit.__pyinstaller import HOOK_DIR
+
+            cmd += ["--additional-hooks-dir", HOOK_DIR]
+        # The app's module and the self-test are imported by name only, out of the
+        # module graph's sight.
+        for module in (spec.app_module, "freezekit.selftest", *spec.hidden_imports):
+            cmd += ["--hidden-import", module]
+        if spec.icon is not None:
+            cmd += ["--icon", str(spec.icon)]
+        for data in spec.data:
+            cmd += ["--add-data", f"{data.source}{os.pathsep}{data.dest}"]
+        return [*cmd, *spec.extra_args, str(spec.entry_script)]
+
+    def build(self, spec: BuildSpec) -> Path:
+        cmd = self.command(spec)
+        spec.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
+            log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
+            log.flush()
+            returncode = _run_logged(cmd, log, spec)
+        if returncode != 0:
+            raise BackendFailed(
+                f"PyInstaller failed (exit status {returncode})\n{_tail(spec.log_path)}",
+                spec.log_path)
+        executable = _executable(spec)
+        if not executable.is_file():
+            raise BackendFailed(
+                f"PyInstaller finished but made no executable at {executable}\n"
+                f"{_tail(spec.log_path)}", spec.log_path)
+        return executable
+
+
+def _run_logged(cmd: list[str], log: object, spec: BuildSpec) -> int:
+    """Run ``cmd`` with its output going to ``log``, and to ``spec.echo`` line by line."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if spec.echo is None:
+        return subprocess.run(cmd, check=False, stdin=subprocess.DEVNULL, stdout=log,
+                              stderr=subprocess.STDOUT, env=env).returncode
+    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace",
+                          env=env) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)  # type: ignore[attr-defined]
+            spec.echo(line.rstrip("\n"))
+    return proc.returncode
+
+
+def _hook_dir_registered() -> bool:
+    """True if PyInstaller will find our hook directory through the entry point."""
+    from importlib.metadata import entry_points
+
+    try:
+        found = entry_points(group="pyinstaller40")
+    except TypeError:  # Python 3.9: no selection by keyword
+        found = entry_points().get("pyinstaller40", [])
+    return any(ep.value.startswith("freezekit.__pyinstaller") for ep in found)
+
+
+def _executable(spec: BuildSpec) -> Path:
+    exe = spec.name + (".exe" if sys.platform == "win32" else "")
+    folder = spec.distpath if spec.onefile else spec.distpath / spec.name
+    return (folder / exe).resolve()
+
+
+def _tail(log: Path, lines: int = _TAIL_LINES) -> str:
+    text = log.read_text("utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])

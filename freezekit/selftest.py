@@ -1,0 +1,80 @@
+"""The self-test that runs inside a built program: children re-enter and data round-trips.
+
+``freezekit build`` runs the program as ``<exe> --freezekit-self-test`` with
+``FREEZEKIT_SELF_TEST=1`` (both, so that neither an app's own argument nor a stray
+environment variable can trigger it). It starts a processing child and a stdlib
+``multiprocessing`` child with the spawn method, the path every frozen child takes on
+Windows and macOS, sends each a random token through a Pipe and gets it back through a Queue.
+The last line of its output is ``freezekit-self-test: ok`` followed by JSON, or it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import secrets
+import sys
+from typing import Any
+
+__all__ = ["ENV", "FLAG", "OK", "main"]
+
+FLAG = "--freezekit-self-test"
+ENV = "FREEZEKIT_SELF_TEST"
+OK = "freezekit-self-test: ok"
+
+_TIMEOUT = 60.0
+
+
+def _echo(conn: Any, queue: Any) -> None:
+    """Child: read a token from the pipe and send it back, with this child's pid."""
+    queue.put((conn.recv(), os.getpid()))
+
+
+def _round_trip(ctx: Any) -> int:
+    """Start one child with ``ctx``, round-trip a token; the child's pid."""
+    token = secrets.token_hex(8)
+    receiver, sender = ctx.Pipe(duplex=False)
+    queue = ctx.Queue()
+    child = ctx.Process(target=_echo, args=(receiver, queue))
+    child.start()
+    try:
+        sender.send(token)
+        echoed, pid = _answer(queue, child)
+    finally:
+        child.join(_TIMEOUT)
+    if echoed != token or child.exitcode != 0 or pid == os.getpid():
+        raise RuntimeError(
+            f"child {child.name} returned {echoed!r} for {token!r} and exited with "
+            f"{child.exitcode}")
+    return pid
+
+
+def _answer(queue: Any, child: Any) -> Any:
+    """The child's answer; RuntimeError as soon as it is dead without one, or too late."""
+    import queue as stdlib_queue
+    import time
+
+    deadline = time.monotonic() + _TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            return queue.get(timeout=0.1)
+        except stdlib_queue.Empty:
+            if child.exitcode is not None:
+                raise RuntimeError(
+                    f"child {child.name} exited with {child.exitcode} without answering; "
+                    "its error is above") from None
+    raise RuntimeError(f"child {child.name} did not answer within {_TIMEOUT:g} s")
+
+
+def main() -> int:
+    """Run the self-test; 0 and the OK line if children re-entered and answered."""
+    import processing
+
+    pids = {
+        "processing": _round_trip(processing.getContext("spawn")),
+        "multiprocessing": _round_trip(multiprocessing.get_context("spawn")),
+    }
+    print(f"{OK} {json.dumps({'executable': sys.executable, 'child_pids': pids})}",
+          flush=True)
+    return 0
