@@ -1,0 +1,128 @@
+"""SharedValue, SharedStruct and SharedArray: typed shared memory described by struct formats."""
+
+from __future__ import annotations
+
+import pickle
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import processing
+from processing.sharedtypes import SharedArray, SharedStruct, SharedValue
+
+
+def _change_all(value, record, numbers, words, chars):
+    value.value = 7
+    record.set((3, 4.5))
+    numbers[1] = 99
+    numbers[-1] += 1
+    words[0] = b"zz"
+    chars[2] = b"!"
+
+
+@pytest.mark.timeout(60)
+def test_children_see_and_change_the_same_memory(ctx):
+    value = ctx.SharedValue("i", 1)
+    record = ctx.SharedStruct("hd", (1, 2.0))
+    numbers = ctx.SharedArray("q", range(4))
+    words = ctx.SharedArray("2s", [b"ab", b"cd"])
+    chars = ctx.SharedArray("c", b"xyz")
+
+    child = ctx.Process(target=_change_all, args=(value, record, numbers, words, chars))
+    child.start()
+    child.join(30)
+
+    assert child.exitcode == 0
+    assert value.value == 7
+    assert record.value == (3, 4.5)
+    assert numbers.tolist() == [0, 99, 2, 4]
+    assert words.tolist() == [b"zz", b"cd"]
+    assert chars.tobytes() == b"xy!"
+
+
+def test_shared_value():
+    value = SharedValue("256p", b"hello")
+    assert value.value == value.get() == b"hello"
+    value.set(b"goodbye")
+    assert repr(value) == "SharedValue('256p', b'goodbye')"
+    assert value.tobytes() == value.tostring() == struct.pack("256p", b"goodbye")
+    assert value.format == "256p"
+    assert SharedValue("d").value == 0.0  # zeroed when no value is given
+
+
+def test_shared_struct():
+    record = SharedStruct("<hq?", (1, -2, True))
+    assert record.value == (1, -2, True)
+    record.value = (5, 6, False)
+    assert record.get() == (5, 6, False)
+    assert record.tobytes() == struct.pack("<hq?", 5, 6, False)
+    assert repr(record) == "SharedStruct('<hq?', (5, 6, False))"
+
+
+@pytest.mark.parametrize("format", ["i", "@d", "<h", "3s"])
+def test_shared_array_indexing_and_slicing(format):
+    items = [b"ab", b"cd", b"ef", b"gh"] if format == "3s" else [1, 2, 3, 4]
+    expected = [b"ab\0", b"cd\0", b"ef\0", b"gh\0"] if format == "3s" else items
+    array = SharedArray(format, items)
+    assert len(array) == 4
+    assert array[0] == expected[0] and array[-1] == expected[-1]
+    assert array[1:3] == expected[1:3]
+    assert array[::2] == expected[::2]
+    assert list(array) == array.tolist() == array.value == array.get() == expected
+    array[1] = expected[0]
+    assert array[1] == expected[0]
+    array.set(expected[::-1])
+    assert array.tolist() == expected[::-1]
+    assert array.tobytes() == array.tostring() == b"".join(
+        struct.pack(format, item) for item in expected[::-1]
+    )
+    assert isinstance(array, SharedArray)
+    with pytest.raises(IndexError):
+        array[4]
+
+
+def test_shared_array_errors_name_the_problem():
+    with pytest.raises(ValueError, match="exactly one item"):
+        SharedValue("ii", 1)
+    with pytest.raises(ValueError, match="exactly one item"):
+        SharedArray("2i", [1])
+    with pytest.raises(ValueError, match="not a struct format"):
+        SharedStruct("Z", (1,))
+    with pytest.raises(TypeError, match="format must be"):
+        SharedValue(5, 1)
+    with pytest.raises(ValueError, match="has 2 items, not 3"):
+        SharedArray("i", [1, 2]).set([1, 2, 3])
+    with pytest.raises(ValueError, match="same length"):
+        SharedArray("<i", [1, 2])[0:2] = [1]
+
+
+def test_shared_types_are_shared_by_inheritance_only():
+    for obj in (SharedValue("i", 1), SharedStruct("ii", (1, 2)), SharedArray("i", [1])):
+        with pytest.raises(RuntimeError, match="by inheritance"):
+            pickle.dumps(obj)
+
+
+def test_available_from_package_local_manager_and_context():
+    local = processing.LocalManager()
+    with local:
+        assert local.SharedValue("i", 3).value == 3
+        assert local.SharedStruct("hh", (1, 2)).value == (1, 2)
+        assert local.SharedArray("d", [1.5]).tolist() == [1.5]
+        assert local.Value("i", 4).value == 4
+        assert local.Array("c", b"ab").value == b"ab"
+        assert local.RawArray("i", 2)[:] == [0, 0]
+        assert local.Lock().acquire(timeout=1)
+    assert processing.SharedArray("B", b"\x01\x02").tolist() == [1, 2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    format=st.sampled_from(["q", "<q", ">q"]),
+    items=st.lists(st.integers(-(2**63), 2**63 - 1), max_size=20),
+)
+def test_shared_array_round_trips_any_int64s(format, items):
+    array = SharedArray(format, items)
+    assert array.tolist() == items
+    assert array.tobytes() == b"".join(struct.pack(format, i) for i in items)
