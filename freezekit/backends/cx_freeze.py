@@ -1,0 +1,126 @@
+"""The cx_Freeze backend: cx_Freeze's ``setup()`` on the rendered entry script.
+
+cx_Freeze has no third-party hook mechanism, so everything comes from the options set here:
+the app's module and the self-test are included by name, processing as a whole package, and
+the entry script dispatches children before the app runs. cx_Freeze runs in a subprocess of
+the same interpreter (``python -m freezekit.backends.cx_freeze OPTIONS.json``), its output
+captured to a log file, so that a failing freezer is reported with the log's tail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from freezekit.backends import Backend, BackendFailed, BuildSpec
+
+__all__ = ["CxFreezeBackend"]
+
+_TAIL_LINES = 25
+
+
+class CxFreezeBackend(Backend):
+    """Folder executables (cx_Freeze has no onefile mode); GUI programs with base ``gui``."""
+
+    name = "cx_freeze"
+    supports_onefile = False
+    supports_windowed = True
+    install_hint = "pip install 'processing-freezekit[cxfreeze]'"
+
+    def is_available(self) -> bool:
+        return importlib.util.find_spec("cx_Freeze") is not None
+
+    def unsupported(self, *, onefile: bool = False, windowed: bool = False) -> list[str]:
+        """As for any backend, with what to do instead of ``--onefile``."""
+        return [
+            "--onefile (cx_Freeze has no onefile mode: drop --onefile to get a folder with "
+            "the executable in it, or use --backend pyinstaller --onefile)"
+            if option == "--onefile" else option
+            for option in super().unsupported(onefile=onefile, windowed=windowed)
+        ]
+
+    def options(self, spec: BuildSpec) -> dict[str, Any]:
+        """What the subprocess passes to cx_Freeze's ``setup()`` for ``spec``, as JSON."""
+        build_exe = {
+            "build_exe": str(spec.distpath / spec.name),
+            # Searched before the interpreter's own path, which the runner appends.
+            "path": [str(p) for p in spec.module_paths],
+            # The app's module and the self-test are imported by name only, out of the
+            # module graph's sight; processing's launchers are imported lazily.
+            "includes": [spec.app_module, "freezekit.selftest", *spec.hidden_imports],
+            "packages": ["processing"],
+            "include_files": [[str(d.source), d.dest] for d in spec.data],
+            # cx_Freeze's own multiprocessing patch would warn about a missing
+            # freeze_support() in our entry script, whose dispatch makes it unnecessary.
+            "constants": ["ignore_freeze_support_message=1"],
+        }
+        executable = {
+            "script": str(spec.entry_script),
+            "target_name": spec.name,
+            "base": "gui" if spec.windowed else "console",
+            "icon": None if spec.icon is None else str(spec.icon),
+        }
+        # ``-- ARGS`` are build_exe options on cx_Freeze's command line, e.g. --excludes=tkinter.
+        return {"name": spec.name, "executable": executable, "build_exe": build_exe,
+                "script_args": ["build_exe", *spec.extra_args]}
+
+    def build(self, spec: BuildSpec) -> Path:
+        options_path = spec.workpath / "cx_freeze" / f"{spec.name}.json"
+        options_path.parent.mkdir(parents=True, exist_ok=True)
+        options_path.write_text(json.dumps(self.options(spec), indent=2), "utf-8")
+        cmd = [sys.executable, "-m", __name__, str(options_path)]
+        with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
+            log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
+            log.flush()
+            # setuptools writes its egg-info into the current folder: keep it in the work path.
+            returncode = _run_logged(cmd, log, spec, cwd=options_path.parent)
+        if returncode != 0:
+            raise BackendFailed(
+                f"cx_Freeze failed (exit status {returncode})\n{_tail(spec.log_path)}",
+                spec.log_path)
+        executable = spec.distpath / spec.name / (spec.name + (".exe" if os.name == "nt" else ""))
+        if not executable.is_file():
+            raise BackendFailed(
+                f"cx_Freeze finished but made no executable at {executable}\n"
+                f"{_tail(spec.log_path)}", spec.log_path)
+        return executable.resolve()
+
+
+def _run_logged(cmd: list[str], log: TextIO, spec: BuildSpec, cwd: Path) -> int:
+    """Run ``cmd`` with its output going to ``log``, and to ``spec.echo`` line by line."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace",
+                          env=env) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if spec.echo is not None:
+                spec.echo(line.rstrip("\n"))
+    return proc.returncode
+
+
+def _tail(log: Path, lines: int = _TAIL_LINES) -> str:
+    text = log.read_text("utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def _freeze(options_path: str) -> None:
+    """In the subprocess: run cx_Freeze's ``setup()`` with the options written by build()."""
+    from cx_Freeze import Executable, setup
+
+    options = json.loads(Path(options_path).read_text("utf-8"))
+    build_exe = options["build_exe"]
+    build_exe["path"] = [*build_exe["path"], *sys.path]
+    build_exe["include_files"] = [tuple(pair) for pair in build_exe["include_files"]]
+    setup(name=options["name"], executables=[Executable(**options["executable"])],
+          options={"build_exe": build_exe}, script_args=options["script_args"])
+
+
+if __name__ == "__main__":
+    _freeze(sys.argv[1])
