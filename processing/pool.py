@@ -11,13 +11,16 @@ parent and exit as soon as it is gone.
 from __future__ import annotations
 
 import collections
+import copyreg
 import functools
+import io
 import itertools
 import os
 import pickle
 import selectors
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -43,20 +46,44 @@ __all__ = [
     "WorkerLostError",
 ]
 
-_dumps = ForkingPickler.dumps  # a memoryview: fine to send, to be nested it needs bytes()
 _loads = pickle.loads
+_HEADER = struct.Struct("!i")
+_LONG_HEADER = struct.Struct("!Q")
 
 # What a task asks the worker to do with its function.
 _APPLY, _MAP, _STARMAP = 0, 1, 2
 
 #: A worker holds at most this many tasks while tasks are short (see ``_Core._depth``).
-_MAX_DEPTH = 4
+_MAX_DEPTH = 8
 #: Tasks whose results take longer than this (seconds) are sent one at a time, so a free
 #: worker always takes the next task instead of it waiting behind a long one.
 _SHORT_TASK = 0.002
 #: How often (seconds) a worker checks that its parent is alive, and the manager that its
 #: busy workers are (a safety net under the sentinels, which report a death at once).
 _HEARTBEAT = 0.5
+
+
+class _Pickler(pickle.Pickler):
+    # ForkingPickler's reducers (connections, sockets ...) as a live view, without the copy
+    # of the whole table that ``ForkingPickler()`` makes on every call.
+    dispatch_table = collections.ChainMap(ForkingPickler._extra_reducers, copyreg.dispatch_table)
+
+
+class _Dumper:
+    """Pickles like ``ForkingPickler.dumps`` but reuses one pickler: for the small messages
+    of a pool, setting up a pickler is most of the cost. One per thread."""
+
+    def __init__(self) -> None:
+        self._buf = io.BytesIO()
+        self._pickler = _Pickler(self._buf)
+
+    def __call__(self, obj: Any) -> bytes:
+        buf = self._buf
+        buf.seek(0)
+        buf.truncate()
+        self._pickler.clear_memo()
+        self._pickler.dump(obj)
+        return buf.getvalue()
 
 
 class RemoteTraceback(Exception):
@@ -90,29 +117,29 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__qualname__}: {text}" if text else type(exc).__qualname__
 
 
-def _failure(exc: BaseException, note: str | None = None) -> bytes:
+def _failure(dumps: _Dumper, exc: BaseException, note: str | None = None) -> bytes:
     """The message that fails a task with ``exc``, or with a stand-in if ``exc`` won't pickle."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     summary = _summary(exc)
     if note is not None:
         exc = pickle.UnpicklingError(f"{note} ({summary})")
     try:
-        return _dumps((False, bytes(_dumps(exc)), tb, summary))
+        return dumps((False, dumps(exc), tb, summary))
     except BaseException as err:
         stand_in = pickle.PicklingError(
             f"the task raised {summary}, and that exception could not be pickled to send it "
             f"back to the parent ({_summary(err)})"
         )
-        return _dumps((False, bytes(_dumps(stand_in)), tb, summary))
+        return dumps((False, dumps(stand_in), tb, summary))
 
 
-def _run_task(payload: Any) -> bytes:
+def _run_task(payload: Any, dumps: _Dumper) -> bytes:
     """Run one pickled task; the message that reports its result."""
     try:
         kind, func, args, kwds = _loads(payload)
     except BaseException as exc:
         return _failure(
-            exc,
+            dumps, exc,
             "the task could not be unpickled in the worker: a function sent to a pool must "
             "be importable there (defined at module level of an importable module)",
         )
@@ -124,16 +151,16 @@ def _run_task(payload: Any) -> bytes:
         else:
             value = list(itertools.starmap(func, args))
     except BaseException as exc:
-        return _failure(exc)
+        return _failure(dumps, exc)
     try:
-        return _dumps((True, value))
+        return dumps((True, value))
     except BaseException as exc:
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         stand_in = pickle.PicklingError(
             f"the result of the task, a {type(value).__qualname__}, could not be pickled to "
             f"send it back to the parent ({_summary(exc)})"
         )
-        return _dumps((False, bytes(_dumps(stand_in)), tb, _summary(exc)))
+        return dumps((False, dumps(stand_in), tb, _summary(exc)))
 
 
 def _split(data: bytes) -> Iterator[memoryview]:
@@ -175,9 +202,10 @@ def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tupl
             initializer(*initargs)
         except BaseException as exc:
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            conn.send_bytes(_dumps((None, None, tb, _summary(exc))))
+            conn.send_bytes(_Dumper()((None, None, tb, _summary(exc))))
             return
     recv, send = conn.recv_bytes, conn.send_bytes
+    dumps = _Dumper()
     done = 0
     while maxtasks is None or done < maxtasks:
         try:
@@ -187,7 +215,7 @@ def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tupl
         if not data:
             return
         for payload in _split(data):
-            send(_run_task(payload))
+            send(_run_task(payload, dumps))
             done += 1
 
 
@@ -390,7 +418,7 @@ class _Source:
 class _Worker:
     """One worker process as the manager sees it: its connection and the tasks it holds."""
 
-    __slots__ = ("process", "conn", "sentinel", "held", "budget", "since", "lost")
+    __slots__ = ("budget", "buf", "conn", "held", "lost", "need", "process", "sentinel", "since")
 
     def __init__(self, process: Any, conn: Any, budget: int | None) -> None:
         self.process = process
@@ -400,6 +428,41 @@ class _Worker:
         self.budget = budget
         self.since = 0.0  # when the first held task started running (approximately)
         self.lost: str | None = None  # why we killed it, for the error of its task
+        self.buf = bytearray()  # the start of a message not wholly received
+        self.need = 0  # how many more bytes that message needs
+
+    def receive(self) -> list[Any]:
+        """The messages that have arrived (at least one byte must be readable)."""
+        if sys.platform == "win32":
+            return [self.conn.recv_bytes()]
+        # One read takes every result waiting, where ``recv_bytes()`` would make two reads
+        # per result. The framing is that of ``Connection.send_bytes()``.
+        chunk = os.read(self.conn.fileno(), max(self.need, 65536))
+        if not chunk:
+            raise EOFError
+        data: Any = chunk
+        if self.buf:
+            self.buf += chunk
+            data = self.buf
+        messages, pos, end = [], 0, len(data)
+        while end - pos >= 4:
+            size, head = _HEADER.unpack_from(data, pos)[0], 4
+            if size == -1:
+                if end - pos < 12:
+                    break
+                size, head = _LONG_HEADER.unpack_from(data, pos + 4)[0], 12
+            if end - pos - head < size:
+                self.need = head + size - (end - pos)
+                break
+            messages.append(data[pos + head : pos + head + size])
+            pos += head + size
+        else:
+            self.need = 0
+        if data is self.buf:
+            del self.buf[:pos]
+        elif pos < end:
+            self.buf = bytearray(data[pos:])
+        return messages
 
 
 class _Poller:
@@ -459,11 +522,13 @@ class _Core:
         self._broken: str | None = None
         self._lock = threading.Lock()
         self._inbox: collections.deque[Any] = collections.deque()
-        self._woken = False
+        self._woken = False  # a wake-up byte is on its way
+        self._sleeping = False  # the manager is (about to be) blocked waiting for events
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._poller = _Poller()
+        self._dumps = _Dumper()
         self._poller.add(self._wake_r, self._on_wake)
         self._pending: collections.deque[Any] = collections.deque()
         self.workers: list[_Worker] = []
@@ -490,7 +555,8 @@ class _Core:
             if self.state != _RUN:
                 raise self._not_running()
             self._inbox.append(entry)
-        if not self._woken:
+        # A busy manager looks at the inbox on every round; only a sleeping one needs waking.
+        if self._sleeping and not self._woken:
             self._woken = True
             self._wake()
 
@@ -542,9 +608,14 @@ class _Core:
     def _loop(self) -> None:
         poll = self._poller.poll
         while True:
-            handlers = poll(self._timeout())
+            # Announce the sleep before the last look at the inbox (see ``submit``).
+            self._sleeping = True
+            handlers = poll(0 if self._inbox else self._timeout())
+            self._sleeping = False
             for handler in handlers:
                 handler()
+            if self._inbox:
+                self._take_inbox()
             if self.state != _RUN and self._finish():
                 return
             if self._timed:
@@ -568,6 +639,8 @@ class _Core:
         except (BlockingIOError, InterruptedError):
             pass
         self._woken = False
+
+    def _take_inbox(self) -> None:
         inbox, pending = self._inbox, self._pending
         while inbox:
             entry = inbox.popleft()
@@ -636,7 +709,7 @@ class _Core:
         sent = []
         for task in tasks:
             try:
-                data = _dumps(task[3])
+                data = self._dumps(task[3])
             except Exception as exc:
                 if worker.budget is not None:
                     worker.budget += 1
@@ -659,8 +732,10 @@ class _Core:
             self._lose(worker, "its connection to the pool broke")
 
     def _on_result(self, worker: _Worker) -> None:
+        if worker.conn.closed:
+            return  # its exit was handled earlier in the same round of events
         try:
-            data = worker.conn.recv_bytes()
+            messages = worker.receive()
         except (EOFError, OSError):
             # The worker is usually exiting; its exit code makes the better error.
             self._poller.remove(worker.conn)
@@ -670,7 +745,8 @@ class _Core:
             elif worker.held:
                 self._lose(worker, "it closed its connection to the pool")
             return
-        self._handle(worker, data)
+        for data in messages:
+            self._handle(worker, data)
         if self._pending:
             self._refill(worker)
 
@@ -709,10 +785,13 @@ class _Core:
     def _on_exit(self, worker: _Worker) -> None:
         """A worker ended: fail the task it was running, requeue the others, replace it."""
         conn = worker.conn
+        if conn.closed:
+            return
         if conn in self._poller._handlers:
             try:
                 while worker.held and conn.poll():
-                    self._handle(worker, conn.recv_bytes())
+                    for data in worker.receive():
+                        self._handle(worker, data)
             except (EOFError, OSError):
                 pass
             self._poller.remove(conn)
@@ -816,7 +895,7 @@ class _Core:
         """Closing or terminating: whether the manager's work is done."""
         if self.state == _CLOSE:
             if self._inbox:
-                self._on_wake()
+                self._take_inbox()
             if self._pending or any(w.held for w in self.workers):
                 return False
             if not self._stopping:
