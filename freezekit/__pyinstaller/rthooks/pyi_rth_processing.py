@@ -96,7 +96,14 @@ def _pyi_rth_processing(main_globals):
             main_globals["__spec__"] = importlib.machinery.ModuleSpec(main_name, None)
         return
     sys.meta_path.append(ArchivedMainScript())
-    freezing.dispatch_launch(sys.argv)
+    try:
+        freezing.dispatch_launch(sys.argv)
+    except Exception:  # noqa: BLE001
+        # Reported as Python would; the bootloader's own report would blame this hook.
+        import traceback
+
+        traceback.print_exc()
+        sys.exit(1)
 
 
 _pyi_rth_processing(globals())
