@@ -1063,7 +1063,7 @@ class Pool:
         items = iterable if isinstance(iterable, list) else list(iterable)
         if chunksize is None:
             chunksize, extra = divmod(len(items), self._core.processes * 4)
-            chunksize += bool(extra)
+            chunksize = max(1, chunksize + bool(extra))
         _check_chunksize(chunksize)
         result = MapResult(len(items), chunksize, callback, error_callback)
         if items:
