@@ -397,6 +397,15 @@ class BaseManager(_stdlib.BaseManager):
         """Start the server in a child process (through our launchers)."""
         super().start(initializer, initargs)
 
+    def get_server(self) -> Server:
+        """The server object of this (not yet started) manager, to run in this process."""
+        server = super().get_server()
+        # The stdlib builds its own Server class here; ours only adds methods.
+        server.__class__ = self._Server
+        return server
+
+    getServer = get_server
+
     def serveForever(self) -> None:
         """Run the server in this process until it is shut down."""
         self.get_server().serve_forever()
