@@ -12,6 +12,7 @@ from multiprocessing import AuthenticationError, BufferTooShort, ProcessError, T
 from processing.context import default_context as _default
 from processing.freezing import freeze_support, freezeSupport
 from processing.log import enableLogging, get_logger, getLogger, log_to_stderr
+from processing.pool import BrokenPoolError, WorkerLostError
 from processing.process import (
     Process,
     ProcessExit,
@@ -61,11 +62,11 @@ set_forkserver_preload = _default.set_forkserver_preload
 allow_connection_pickling = _default.allow_connection_pickling
 
 __all__ = [
-    "Array", "AuthenticationError", "Barrier", "BoundedSemaphore", "BufferTooShort",
-    "BufferedQueue", "Condition", "Empty", "Event", "Full", "JoinableQueue", "LocalManager",
+    "Array", "AuthenticationError", "Barrier", "BoundedSemaphore", "BrokenPoolError",
+    "BufferTooShort", "BufferedQueue", "Condition", "Empty", "Event", "Full", "JoinableQueue", "LocalManager",
     "Lock", "Manager", "Pipe", "Pool", "Process", "ProcessError", "ProcessExit", "Queue",
     "RLock", "RawArray", "RawValue", "Semaphore", "SharedArray", "SharedStruct", "SharedValue",
-    "SimpleQueue", "TimeoutError", "Value", "active_children",
+    "SimpleQueue", "TimeoutError", "Value", "WorkerLostError", "active_children",
     "activeChildren", "allStartMethods", "allow_connection_pickling", "cpuCount",
     "cpu_count", "currentProcess", "current_process", "enableLogging", "freezeSupport",
     "freeze_support", "getContext", "getLogger", "getStartMethod", "get_all_start_methods",
