@@ -166,16 +166,24 @@ class Server(_stdlib.Server):
 # -- proxies -------------------------------------------------------------------------------
 
 
-class _ProxyNames:
-    """What processing adds to every proxy: 0.52 names, copies, remote tracebacks."""
+class _SyncRegistry:
+    """Stands in for the manager of a proxy that was unpickled in this process."""
+
+    _state = None
+    _registry: ClassVar[dict[str, Any]] = {}  # SyncManager's, once it is complete
+
+
+class BaseProxy(_stdlib.BaseProxy):
+    """A proxy for an object that lives in a manager's server process; processing adds
+    the 0.52 names, copies that are new proxies, and remote tracebacks as causes."""
 
     def _callmethod(self, methodname: str, args: tuple = (), kwds: dict | None = None) -> Any:
-        if self._manager is None:  # type: ignore[has-type]
+        if self._manager is None:
             # Unpickled here, so no manager: type the proxies it returns (an iterator over
             # a dict, say) from SyncManager's registry rather than failing.
             self._manager = _SyncRegistry
         try:
-            return super()._callmethod(methodname, args, kwds or {})  # type: ignore[misc]
+            return super()._callmethod(methodname, args, kwds or {})
         except Exception as exc:
             remote = getattr(exc, "remote_traceback", None)
             if remote is not None and exc.__cause__ is None:
@@ -188,83 +196,72 @@ class _ProxyNames:
 
     def _getValue(self) -> Any:
         """A copy of the referent, made in the server and sent here."""
-        return self._getvalue()  # type: ignore[attr-defined]
+        return self._getvalue()
 
     def __copy__(self) -> Any:
         """A second proxy to the same referent (the guidelines' way to use a proxy from
         another thread)."""
         proxy = type(self)(
-            self._token,  # type: ignore[attr-defined]
-            self._serializer,  # type: ignore[attr-defined]
-            manager=self._manager,  # type: ignore[attr-defined]
-            authkey=self._authkey,  # type: ignore[attr-defined]
-            manager_owned=self._owned_by_manager,  # type: ignore[attr-defined]
+            self._token,
+            self._serializer,
+            manager=self._manager,
+            authkey=self._authkey,
+            manager_owned=self._owned_by_manager,
         )
         if getattr(self, "_isauto", False):
             proxy._isauto = True
         return proxy
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        func, (proxytype, token, serializer, kwds) = super().__reduce__()  # type: ignore[misc]
+        func, (proxytype, token, serializer, kwds) = super().__reduce__()
         if proxytype is _stdlib.AutoProxy:
             proxytype = AutoProxy
         return func, (proxytype, token, serializer, kwds)
 
 
-class _SyncRegistry:
-    """Stands in for the manager of a proxy that was unpickled in this process."""
-
-    _state = None
-    _registry: ClassVar[dict[str, Any]] = {}  # SyncManager's, once it is complete
-
-
-class BaseProxy(_ProxyNames, _stdlib.BaseProxy):
-    """A proxy for an object that lives in a manager's server process."""
-
-
-class IteratorProxy(_ProxyNames, _stdlib.IteratorProxy):
+class IteratorProxy(BaseProxy, _stdlib.IteratorProxy):
     pass
 
 
-class AcquirerProxy(_ProxyNames, _stdlib.AcquirerProxy):
+class AcquirerProxy(BaseProxy, _stdlib.AcquirerProxy):
     pass
 
 
-class ConditionProxy(_ProxyNames, _stdlib.ConditionProxy):
+class ConditionProxy(BaseProxy, _stdlib.ConditionProxy):
     def notifyAll(self) -> None:
         self.notify_all()
 
 
-class EventProxy(_ProxyNames, _stdlib.EventProxy):
+class EventProxy(BaseProxy, _stdlib.EventProxy):
     def isSet(self) -> bool:
         return self.is_set()
 
 
-class BarrierProxy(_ProxyNames, _stdlib.BarrierProxy):
+class BarrierProxy(BaseProxy, _stdlib.BarrierProxy):
     pass
 
 
-class NamespaceProxy(_ProxyNames, _stdlib.NamespaceProxy):
+class NamespaceProxy(BaseProxy, _stdlib.NamespaceProxy):
     pass
 
 
-class ValueProxy(_ProxyNames, _stdlib.ValueProxy):
+class ValueProxy(BaseProxy, _stdlib.ValueProxy):
     pass
 
 
-class ListProxy(_ProxyNames, _stdlib.ListProxy):
+class ListProxy(BaseProxy, _stdlib.ListProxy):
     pass
 
 
-class DictProxy(_ProxyNames, _stdlib.DictProxy):
+class DictProxy(BaseProxy, _stdlib.DictProxy):
     pass
 
 
-class ArrayProxy(_ProxyNames, _stdlib.ArrayProxy):
+class ArrayProxy(BaseProxy, _stdlib.ArrayProxy):
     pass
 
 
-class PoolProxy(_ProxyNames, _stdlib.PoolProxy):
+class PoolProxy(BaseProxy, _stdlib.PoolProxy):
     pass
 
 
@@ -464,9 +461,7 @@ class CreatorMethod:
         if not issubclass(owner, _stdlib.BaseManager):
             raise TypeError(f"CreatorMethod {name!r} must be defined in a manager class")
         typeid = self.typeid or name
-        owner.register(  # type: ignore[attr-defined]
-            typeid, self.callable, self.proxytype, self.exposed, self.method_to_typeid
-        )
+        owner.register(typeid, self.callable, self.proxytype, self.exposed, self.method_to_typeid)
         setattr(owner, name, getattr(owner, typeid))
 
 
