@@ -20,9 +20,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Timer, row, selected  # noqa: E402
+from harness import Timer, row, selected
 
-import processing  # noqa: E402
+import processing
 
 WORKERS = 2  # the machine's cores: more workers only add contention
 METHOD = "fork"

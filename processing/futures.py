@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable
 
 from processing.pool import BrokenPoolError, Pool, WorkerLostError
 

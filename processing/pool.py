@@ -26,11 +26,12 @@ import threading
 import time
 import traceback
 import weakref
+from collections.abc import Iterable, Iterator, Mapping
 from multiprocessing import ProcessError, TimeoutError
 from multiprocessing import process as _stdlib_process
 from multiprocessing.connection import wait as _wait
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, ClassVar
 
 from processing.connection import Pipe
 
@@ -66,7 +67,7 @@ _HEARTBEAT = 0.5
 class _Pickler(pickle.Pickler):
     # ForkingPickler's reducers (connections, sockets ...) as a live view, without the copy
     # of the whole table that ``ForkingPickler()`` makes on every call.
-    dispatch_table = collections.ChainMap(ForkingPickler._extra_reducers, copyreg.dispatch_table)
+    dispatch_table: ClassVar[Mapping] = collections.ChainMap(ForkingPickler._extra_reducers, copyreg.dispatch_table)
 
 
 class _Dumper:
@@ -112,7 +113,7 @@ class BrokenPoolError(ProcessError):
 def _summary(exc: BaseException) -> str:
     try:
         text = str(exc)
-    except Exception:
+    except Exception:  # noqa: BLE001 - str() of a user's exception may raise anything
         text = "<str() failed>"
     return f"{type(exc).__qualname__}: {text}" if text else type(exc).__qualname__
 
@@ -125,7 +126,7 @@ def _failure(dumps: _Dumper, exc: BaseException, note: str | None = None) -> byt
         exc = pickle.UnpicklingError(f"{note} ({summary})")
     try:
         return dumps((False, dumps(exc), tb, summary))
-    except BaseException as err:
+    except BaseException as err:  # noqa: BLE001 - whatever stops pickling, the task fails
         stand_in = pickle.PicklingError(
             f"the task raised {summary}, and that exception could not be pickled to send it "
             f"back to the parent ({_summary(err)})"
@@ -137,7 +138,7 @@ def _run_task(payload: Any, dumps: _Dumper) -> bytes:
     """Run one pickled task; the message that reports its result."""
     try:
         kind, func, args, kwds = _loads(payload)
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - a task that cannot be unpickled fails alone
         return _failure(
             dumps, exc,
             "the task could not be unpickled in the worker: a function sent to a pool must "
@@ -150,11 +151,11 @@ def _run_task(payload: Any, dumps: _Dumper) -> bytes:
             value = list(map(func, args))
         else:
             value = list(itertools.starmap(func, args))
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - the task's exception, whatever it is, goes back
         return _failure(dumps, exc)
     try:
         return dumps((True, value))
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - whatever stops pickling, the task fails
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         stand_in = pickle.PicklingError(
             f"the result of the task, a {type(value).__qualname__}, could not be pickled to "
@@ -200,7 +201,7 @@ def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tupl
     if initializer is not None:
         try:
             initializer(*initargs)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - the initializer's failure is reported
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             conn.send_bytes(_Dumper()((None, None, tb, _summary(exc))))
             return
@@ -384,7 +385,7 @@ def _run_callback(callback: Callable[[Any], object], value: Any) -> None:
     # A failing callback must not take the manager thread (and with it the pool) down.
     try:
         callback(value)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a failing callback must not end the manager
         sys.stderr.write(f"processing.Pool: the callback {callback!r} raised:\n")
         traceback.print_exc()
 
@@ -406,7 +407,7 @@ class _Source:
         except StopIteration:
             self.job._set_length(self._count)
             return None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the iterable's error goes to the imap
             self.job._deliver(self._count, False, exc)
             self.job._set_length(self._count + 1)
             return None
@@ -597,7 +598,7 @@ class _Core:
     def _main(self) -> None:
         try:
             self._loop()
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001
             self._break(f"the pool's manager thread failed ({_summary(exc)}); this is a bug "
                         "in processing, please report it with the traceback above")
             traceback.print_exc()
@@ -710,7 +711,7 @@ class _Core:
         for task in tasks:
             try:
                 data = self._dumps(task[3])
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - an unpicklable task fails alone
                 if worker.budget is not None:
                     worker.budget += 1
                 task[0]._deliver(task[1], False, _unpicklable_task(task[3], exc))
@@ -754,7 +755,7 @@ class _Core:
         """Deliver one message from ``worker``: the result of the first task it holds."""
         try:
             message = _loads(data)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - whatever stops unpickling, the task fails
             outcome: tuple[bool, Any] = (False, pickle.UnpicklingError(
                 f"the result of the task could not be unpickled in the parent ({_summary(exc)})"
             ))
@@ -827,7 +828,7 @@ class _Core:
         if self.state == _RUN or (self.state == _CLOSE and self._pending):
             try:
                 self._start_worker()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a failed start breaks the pool
                 self._break(f"the pool could not start a worker to replace one that ended "
                             f"({_summary(exc)})")
                 return
@@ -935,7 +936,7 @@ def _rebuild_exception(message: tuple) -> BaseException:
     _, exc_data, tb, summary = message
     try:
         exc = _loads(exc_data)
-    except BaseException as err:
+    except BaseException as err:  # noqa: BLE001 - whatever stops unpickling, the task fails
         exc = pickle.UnpicklingError(
             f"the task raised {summary}, but that exception could not be unpickled in the "
             f"parent ({_summary(err)}); give the exception class an __init__ that accepts "
@@ -1093,7 +1094,7 @@ class Pool:
         """Wait for the workers to exit, after ``close()`` or ``terminate()``."""
         self._core.join(timeout)
 
-    def __enter__(self) -> Pool:
+    def __enter__(self) -> Pool:  # noqa: PYI034 (Self needs 3.11)
         if self._core.state != _RUN:
             raise ValueError("the pool is not running")
         return self
