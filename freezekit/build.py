@@ -146,7 +146,7 @@ def build(
     warnings: list[Finding] = []
     if options.check:
         since = time.perf_counter()
-        findings = check(app)
+        findings = check(options.app)  # as given, so findings read as the user wrote it
         if any(f.severity == "error" for f in findings):
             raise BuildRefused(findings)
         warnings = findings
