@@ -233,6 +233,7 @@ class ApplyResult:
         self._error_callback = error_callback
         self._success: bool | None = None
         self._value: Any = None
+        self._pool: Pool | None = None  # kept alive until the result is in
 
     def ready(self) -> bool:
         """Whether the task has finished (successfully or not)."""
@@ -262,6 +263,7 @@ class ApplyResult:
         callback = self._callback if success else self._error_callback
         if callback is not None:
             _run_callback(callback, value)
+        self._pool = None
         self._event.set()
 
     def _deliver(self, index: int, success: bool, value: Any) -> None:
@@ -315,6 +317,7 @@ class IMapIterator:
         self._next_chunk = 0
         self._delivered = 0
         self._length: int | None = None
+        self._pool: Pool | None = None  # kept alive until every result is in
 
     def __iter__(self) -> IMapIterator:
         return self
@@ -357,11 +360,15 @@ class IMapIterator:
             else:
                 self._early[index] = (success, value)
             self._delivered += 1
+            if self._finished():
+                self._pool = None
             self._cond.notify_all()
 
     def _set_length(self, length: int) -> None:
         with self._cond:
             self._length = length
+            if self._finished():
+                self._pool = None
             self._cond.notify_all()
 
     def _abort(self, error: BaseException) -> None:
@@ -372,6 +379,7 @@ class IMapIterator:
                 self._push(*self._early.pop(index))
             self._ready.append((False, error))
             self._delivered = self._length = 0
+            self._pool = None
             self._cond.notify_all()
 
 
@@ -1022,6 +1030,7 @@ class Pool:
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         result = ApplyResult(callback, error_callback)
+        result._pool = self
         self._core.submit((result, 0, timeout, (_APPLY, func, tuple(args), dict(kwds or {}))))
         return result
 
@@ -1068,6 +1077,7 @@ class Pool:
         _check_chunksize(chunksize)
         result = MapResult(len(items), chunksize, callback, error_callback)
         if items:
+            result._pool = self
             self._core.submit([
                 (result, index, None, (kind, func, items[start : start + chunksize], None))
                 for index, start in enumerate(range(0, len(items), chunksize))
@@ -1077,6 +1087,7 @@ class Pool:
     def _imap(self, job: IMapIterator, func: Any, iterable: Iterable[Any],
               chunksize: int) -> IMapIterator:
         _check_chunksize(chunksize)
+        job._pool = self
         self._core.submit(_Source(job, _chunks(iterable, chunksize), _MAP, func))
         return job
 

@@ -286,6 +286,13 @@ def test_context_manager_terminates(ctx):
             os.kill(pid, 0)
 
 
+def test_a_result_keeps_an_unreferenced_pool_alive_until_it_is_in(ctx):
+    result = ctx.Pool(1).applyAsync(slow_square, (3, 0.2))
+    it = ctx.Pool(1).imap(pow3, range(3))
+    assert result.get(20) == 9
+    assert list(it) == [0, 1, 8]
+
+
 def test_join_needs_close_first(ctx):
     p = ctx.Pool(1)
     try:
