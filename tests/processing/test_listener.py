@@ -1,0 +1,246 @@
+"""Listener and Client: families, authentication, and what a listener does with bad peers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import socket
+import stat
+import struct
+import sys
+import threading
+import tracemalloc
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import processing
+from processing.connection import (
+    AuthenticationError,
+    Client,
+    Connection,
+    Listener,
+    answerChallenge,
+    deliverChallenge,
+    wait,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+UNPICKLED: list[str] = []
+
+
+def _record_unpickling(tag: str) -> str:
+    UNPICKLED.append(tag)
+    return tag
+
+
+class _Tripwire:
+    """Unpickling this calls _record_unpickling: proof that a payload was unpickled."""
+
+    def __reduce__(self):
+        return _record_unpickling, ("unpickled",)
+
+
+@pytest.fixture
+def dropped():
+    """The messages processing logs about dropped connections, collected here."""
+    messages: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = processing.getLogger()
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def _accept_in_thread(listener, count):
+    """Accept ``count`` connections in a thread; results are the received object or error."""
+    results: list = []
+
+    def serve():
+        for _ in range(count):
+            try:
+                with listener.accept() as conn:
+                    results.append(conn.recv())
+            except AuthenticationError as exc:
+                results.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread, results
+
+
+@pytest.mark.parametrize("family", ["AF_INET", "AF_UNIX"])
+def test_round_trip_with_a_key(family):
+    with Listener(family=family, authkey=b"key") as listener:
+        thread, results = _accept_in_thread(listener, 1)
+        with Client(listener.address, authkey=b"key") as conn:
+            assert isinstance(conn, Connection)
+            conn.send({"hello": "world"})
+        thread.join(10)
+    assert results == [{"hello": "world"}]
+
+
+def test_unix_socket_file_is_private(tmp_path):
+    path = str(tmp_path / "listener.sock")
+    with Listener(path) as listener:
+        assert stat.S_IMODE(os.stat(listener.address).st_mode) == 0o600
+    assert not os.path.exists(path)  # removed on close
+
+
+def test_authenticate_uses_this_process_key_and_str_keys_are_accepted():
+    with Listener(("127.0.0.1", 0), authenticate=True) as listener:
+        thread, results = _accept_in_thread(listener, 1)
+        with Client(listener.address, authenticate=True) as conn:
+            conn.send(1)
+        thread.join(10)
+    with Listener(("127.0.0.1", 0), authkey="text key") as listener:
+        thread, more = _accept_in_thread(listener, 1)
+        with Client(listener.address, authkey=b"text key") as conn:
+            conn.send(2)
+        thread.join(10)
+    assert results + more == [1, 2]
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="authkey must be bytes"):
+        Listener(("127.0.0.1", 0), authkey=123)
+    with pytest.raises(ValueError):
+        Listener(family="AF_NOPE")
+
+
+def test_a_wrong_key_is_refused_on_both_sides_and_nothing_is_unpickled(dropped):
+    UNPICKLED.clear()
+    with Listener(("127.0.0.1", 0), authkey=b"right") as listener:
+        thread, results = _accept_in_thread(listener, 2)
+        with pytest.raises(AuthenticationError, match="rejected"):
+            Client(listener.address, authkey=b"wrong")
+        # A peer that skips the handshake and sends a pickle straight away.
+        payload = pickle.dumps(_Tripwire())
+        with socket.create_connection(listener.address, timeout=5) as sock:
+            sock.recv(64)
+            sock.sendall(struct.pack("!i", len(payload)) + payload)
+        thread.join(10)
+    assert all(isinstance(result, AuthenticationError) for result in results)
+    assert UNPICKLED == []
+    assert len(dropped) == 3  # the listener twice, the wrong-key client once
+    assert any("digest received was wrong" in message for message in dropped)
+
+
+def _send_raw(address, data: bytes, keep_open: bool = False):
+    sock = socket.create_connection(address, timeout=5)
+    sock.recv(64)
+    sock.sendall(data)
+    if not keep_open:
+        sock.close()
+    return sock
+
+
+def test_garbage_is_dropped_with_a_reason_and_the_listener_goes_on(dropped):
+    with Listener(("127.0.0.1", 0), authkey=b"k", handshake_timeout=0.5) as listener:
+        thread, results = _accept_in_thread(listener, 6)
+        _send_raw(listener.address, os.urandom(100))
+        _send_raw(listener.address, struct.pack("!i", 2**31 - 1))
+        _send_raw(listener.address, struct.pack("!i", 100) + b"truncated")
+        _send_raw(listener.address, b"")
+        silent = _send_raw(listener.address, struct.pack("!i", 20) + b"half", keep_open=True)
+        with Client(listener.address, authkey=b"k") as conn:
+            conn.send("still serving")
+        thread.join(20)
+        silent.close()
+    assert results[-1] == "still serving"
+    assert all(isinstance(result, AuthenticationError) for result in results[:-1])
+    reasons = "\n".join(dropped)
+    assert "announced a 2147483647-byte message" in reasons
+    assert "closed the connection" in reasons
+    assert "within 0.5 s" in reasons
+
+
+def test_a_huge_announced_length_allocates_nothing_big():
+    with Listener(("127.0.0.1", 0), authkey=b"k") as listener:
+        tracemalloc.start()
+        try:
+            thread, results = _accept_in_thread(listener, 1)
+            _send_raw(listener.address, struct.pack("!i", 2**31 - 1) + b"x" * 1000)
+            thread.join(10)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert isinstance(results[0], AuthenticationError)
+    assert peak < 1 << 20
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=600))
+def test_fuzz_random_input_never_gets_through(data):
+    UNPICKLED.clear()
+    with Listener(("127.0.0.1", 0), authkey=b"fuzz", handshake_timeout=0.2) as listener:
+        thread, results = _accept_in_thread(listener, 2)
+        try:
+            _send_raw(listener.address, data)
+        except OSError:
+            pass  # the listener may drop us before we finish sending
+        with Client(listener.address, authkey=b"fuzz") as conn:
+            conn.send("ok")
+        thread.join(10)
+    assert isinstance(results[0], AuthenticationError)
+    assert results[1] == "ok"
+    assert UNPICKLED == []
+
+
+def _child_client(address, authkey):
+    with Client(address, authkey=authkey) as conn:
+        conn.send(("from", os.getpid()))
+        assert conn.recv() == "thanks"
+
+
+def test_an_unrelated_process_connects_knowing_only_address_and_key(ctx):
+    with Listener(("127.0.0.1", 0), authkey=b"shared secret") as listener:
+        child = ctx.Process(target=_child_client, args=(listener.address, b"shared secret"))
+        child.start()
+        with listener.accept() as conn:
+            assert conn.recv() == ("from", child.pid)
+            conn.send("thanks")
+        child.join(30)
+    assert child.exitcode == 0
+
+
+def test_wait_returns_the_ready_connections():
+    a, b = processing.Pipe()
+    c, _d = processing.Pipe()
+    assert wait([a, c], timeout=0) == []
+    b.send(1)
+    assert wait([a, c], timeout=5) == [a]
+
+
+def test_challenge_functions_under_their_0_52_names():
+    server, client = processing.Pipe()
+    errors: list = []
+
+    def answer():
+        try:
+            answerChallenge(client, b"k")
+        except Exception as exc:  # noqa: BLE001 - reported through the list
+            errors.append(exc)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    deliverChallenge(server, b"k")
+    thread.join(10)
+    assert errors == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_the_peer_address_is_in_the_log(dropped):
+    with Listener(("127.0.0.1", 0), authkey=b"k") as listener:
+        thread, _ = _accept_in_thread(listener, 1)
+        sock = _send_raw(listener.address, b"", keep_open=True)
+        local = sock.getsockname()
+        sock.close()
+        thread.join(10)
+    assert repr(tuple(local)) in dropped[0]
