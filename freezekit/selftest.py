@@ -5,7 +5,9 @@
 environment variable can trigger it). It starts a processing child and a stdlib
 ``multiprocessing`` child with the spawn method, the path every frozen child takes on
 Windows and macOS, sends each a random token through a Pipe and gets it back through a Queue.
-The last line of its output is ``freezekit-self-test: ok`` followed by JSON, or it fails.
+The last line of its output is ``freezekit-self-test: ok`` followed by JSON, or it fails;
+the line also goes to the file named by ``FREEZEKIT_SELF_TEST_REPORT`` if set, since a
+windowed program has no standard output.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import secrets
 import sys
 from typing import Any
 
-__all__ = ["ENV", "FLAG", "OK", "main"]
+__all__ = ["ENV", "FLAG", "OK", "REPORT_ENV", "main"]
 
 FLAG = "--freezekit-self-test"
 ENV = "FREEZEKIT_SELF_TEST"
 OK = "freezekit-self-test: ok"
+REPORT_ENV = "FREEZEKIT_SELF_TEST_REPORT"
 
 _TIMEOUT = 60.0
 
@@ -75,6 +78,10 @@ def main() -> int:
         "processing": _round_trip(processing.getContext("spawn")),
         "multiprocessing": _round_trip(multiprocessing.get_context("spawn")),
     }
-    print(f"{OK} {json.dumps({'executable': sys.executable, 'child_pids': pids})}",
-          flush=True)
+    line = f"{OK} {json.dumps({'executable': sys.executable, 'child_pids': pids})}"
+    if os.environ.get(REPORT_ENV):
+        with open(os.environ[REPORT_ENV], "w", encoding="utf-8") as report:
+            report.write(line + "\n")
+    if sys.stdout is not None:
+        print(line, flush=True)
     return 0

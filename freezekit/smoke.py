@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,13 @@ class SmokeFailed(Exception):
 
 def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT) -> dict[str, Any]:
     """Run ``executable``'s self-test; its report (a dict) or raise SmokeFailed."""
-    env = {**os.environ, selftest.ENV: "1"}
-    result = run_guarded([str(executable), selftest.FLAG], timeout=timeout,
-                         max_procs=MAX_PROCS, cwd=Path(executable).parent, env=env)
-    last = (result.stdout.strip().splitlines() or [""])[-1]
+    with tempfile.TemporaryDirectory(prefix="freezekit-smoke-") as tmp:
+        report = Path(tmp) / "report.txt"
+        env = {**os.environ, selftest.ENV: "1", selftest.REPORT_ENV: str(report)}
+        result = run_guarded([str(executable), selftest.FLAG], timeout=timeout,
+                             max_procs=MAX_PROCS, cwd=Path(executable).parent, env=env)
+        output = report.read_text("utf-8") if report.is_file() else result.stdout
+    last = (output.strip().splitlines() or [""])[-1]
     if result.returncode == 0 and last.startswith(selftest.OK):
         return json.loads(last[len(selftest.OK):])
     if result.bomb_stopped:
