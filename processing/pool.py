@@ -607,9 +607,9 @@ class _Core:
         try:
             self._loop()
         except BaseException as exc:  # noqa: BLE001
-            self._break(f"the pool's manager thread failed ({_summary(exc)}); this is a bug "
-                        "in processing, please report it with the traceback above")
             traceback.print_exc()
+            self._break(f"the pool's manager thread failed ({_summary(exc)}); this is a bug "
+                        "in processing: please report it with the traceback printed above")
             self._kill_workers()
         finally:
             self._close_handles()
@@ -930,6 +930,7 @@ class _Core:
             if worker.process.exitcode is None:
                 worker.process.kill()
                 worker.process.join(5.0)
+            worker.conn.close()
         self.workers.clear()
 
     def _close_handles(self) -> None:

@@ -254,13 +254,16 @@ def test_a_pool_cannot_be_pickled(pool):
 
 def test_close_finishes_queued_work_then_join(ctx):
     p = ctx.Pool(2)
+    pids = [w.process.pid for w in p._core.workers]
     results = [p.applyAsync(slow_square, (i, 0.05)) for i in range(6)]
     p.close()
     with pytest.raises(ValueError, match="not running"):
         p.apply(plus, (1, 2))
     p.join(20)
     assert [r.get(0) for r in results] == [i * i for i in range(6)]
-    assert all(not w.process.is_alive() for w in p._core.workers)
+    for pid in pids:  # exited and reaped
+        with pytest.raises(OSError):
+            os.kill(pid, 0)
 
 
 def test_terminate_fails_unfinished_tasks_instead_of_hanging(ctx):
