@@ -3,9 +3,10 @@
 The memory comes from the stdlib's heap of shared arenas (``multiprocessing.heap``: on
 POSIX an unlinked file mapped into every process that inherits it, so nothing is left in
 ``/dev/shm`` when the program ends). The objects are shared by inheritance: pass them to
-``Process(args=...)``, not through a queue. The synchronized wrappers take their lock with
-``with`` (no extra Python call per access), and an array of ``c_char`` has ``value``,
-``raw`` and the 0.52 ``rawvalue``.
+``Process(args=...)``, not through a queue. The synchronized wrappers call the lock's own
+``acquire``/``release`` (C methods, bound once) around each access, with no Python-level
+``__enter__`` in between; an array of ``c_char`` has ``value``, ``raw`` and the 0.52
+``rawvalue``.
 """
 
 from __future__ import annotations
@@ -153,12 +154,18 @@ class SynchronizedBase(_stdlib.SynchronizedBase):
 
 def _locked_property(name: str) -> property:
     def get(self: Any) -> Any:
-        with self._lock:
+        self.acquire()
+        try:
             return getattr(self._obj, name)
+        finally:
+            self.release()
 
     def set(self: Any, value: Any) -> None:
-        with self._lock:
+        self.acquire()
+        try:
             setattr(self._obj, name, value)
+        finally:
+            self.release()
 
     return property(get, set, doc=f"``{name}``, read and written under the lock")
 
@@ -168,13 +175,19 @@ class Synchronized(SynchronizedBase):
 
     @property
     def value(self) -> Any:
-        with self._lock:
+        self.acquire()
+        try:
             return self._obj.value
+        finally:
+            self.release()
 
     @value.setter
     def value(self, value: Any) -> None:
-        with self._lock:
+        self.acquire()
+        try:
             self._obj.value = value
+        finally:
+            self.release()
 
 
 class SynchronizedArray(SynchronizedBase):
@@ -184,12 +197,18 @@ class SynchronizedArray(SynchronizedBase):
         return len(self._obj)
 
     def __getitem__(self, index: Any) -> Any:
-        with self._lock:
+        self.acquire()
+        try:
             return self._obj[index]
+        finally:
+            self.release()
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        with self._lock:
+        self.acquire()
+        try:
             self._obj[index] = value
+        finally:
+            self.release()
 
 
 class SynchronizedString(SynchronizedArray):

@@ -1,0 +1,145 @@
+"""Shared memory and managers against the stdlib: element access and a manager round trip.
+
+    python3 benchmarks/bench_shared.py [--quick] [--json PATH]
+
+Element access is timed in this process on objects in shared memory (what a child sees is
+the same memory, so the cost per access is the same there). Each side gets fresh objects;
+the sides alternate round by round and the medians are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+from multiprocessing import managers as stdlib_managers
+from multiprocessing import sharedctypes as stdlib_sharedctypes
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness import Timer, compare
+
+import processing
+from processing import managers, sharedctypes
+
+#: Items per array; every array starts as range(SIZE), so both sides read the same ints
+#: (reading zeros would hit the small-int cache and flatter whichever side holds them).
+SIZE = 1000
+
+
+def _read_value(value, ops: int) -> float:
+    with Timer() as t:
+        for _ in range(ops):
+            value.value  # noqa: B018 - the access is what is measured
+    return ops / t.elapsed
+
+
+def _write_value(value, ops: int) -> float:
+    with Timer() as t:
+        for i in range(ops):
+            value.value = i
+    return ops / t.elapsed
+
+
+def _read_items(array, ops: int) -> float:
+    indices = [i % SIZE for i in range(ops)]
+    with Timer() as t:
+        for i in indices:
+            array[i]
+    return ops / t.elapsed
+
+
+def _write_items(array, ops: int) -> float:
+    indices = [i % SIZE for i in range(ops)]
+    with Timer() as t:
+        for i in indices:
+            array[i] = i
+    return ops / t.elapsed
+
+
+def _dict_round_trips(shared_dict, ops: int) -> float:
+    with Timer() as t:
+        for i in range(ops):
+            shared_dict["key"] = i
+            shared_dict["key"]
+    return ops / t.elapsed
+
+
+def run(quick: bool) -> list[dict]:
+    """Every shared-memory and manager scenario, as rows for ``run.py``."""
+    rounds = 5 if quick else 15
+    ops = 100_000 if quick else 300_000
+    trips = 1_000 if quick else 4_000
+    ours, theirs = processing.getContext("fork"), multiprocessing.get_context("fork")
+
+    def pair(measure, make_ours, make_theirs, n=ops):
+        return (lambda: measure(make_ours(), n)), (lambda: measure(make_theirs(), n))
+
+    scenarios = [
+        ("Value read (synchronized)", _read_value,
+         lambda: sharedctypes.Value("d", 1.0, ctx=ours),
+         lambda: stdlib_sharedctypes.Value("d", 1.0, ctx=theirs)),
+        ("Value write (synchronized)", _write_value,
+         lambda: sharedctypes.Value("d", 1.0, ctx=ours),
+         lambda: stdlib_sharedctypes.Value("d", 1.0, ctx=theirs)),
+        ("Array item read (synchronized)", _read_items,
+         lambda: sharedctypes.Array("i", range(SIZE), ctx=ours),
+         lambda: stdlib_sharedctypes.Array("i", range(SIZE), ctx=theirs)),
+        ("Array item write (synchronized)", _write_items,
+         lambda: sharedctypes.Array("i", range(SIZE), ctx=ours),
+         lambda: stdlib_sharedctypes.Array("i", range(SIZE), ctx=theirs)),
+        ("RawValue read (same ctypes type: parity)", _read_value,
+         lambda: sharedctypes.RawValue("d", 1.0),
+         lambda: stdlib_sharedctypes.RawValue("d", 1.0)),
+        ("RawArray item read (same ctypes type: parity)", _read_items,
+         lambda: sharedctypes.RawArray("i", range(SIZE)),
+         lambda: stdlib_sharedctypes.RawArray("i", range(SIZE))),
+        ("SharedArray item read vs stdlib RawArray", _read_items,
+         lambda: processing.SharedArray("i", range(SIZE)),
+         lambda: stdlib_sharedctypes.RawArray("i", range(SIZE))),
+        ("SharedArray item write vs stdlib RawArray", _write_items,
+         lambda: processing.SharedArray("i", range(SIZE)),
+         lambda: stdlib_sharedctypes.RawArray("i", range(SIZE))),
+        ("SharedArray item read vs stdlib Array", _read_items,
+         lambda: processing.SharedArray("i", range(SIZE)),
+         lambda: stdlib_sharedctypes.Array("i", range(SIZE), ctx=theirs)),
+    ]
+    # Raw objects are the very same ctypes types on both sides, so equal speed is the most
+    # there is to have; a ratio within the machine's noise of 1 is what "as fast" means.
+    rows = [
+        compare(name, *pair(measure, make_ours, make_theirs), rounds=rounds, unit="ops/s",
+                target=">= 0.95" if "parity" in name or "RawArray" in name else ">= 1.0")
+        for name, measure, make_ours, make_theirs in scenarios
+    ]
+
+    with managers.SyncManager(ctx=ours) as our_manager, \
+            stdlib_managers.SyncManager(ctx=theirs) as their_manager:
+        rows.append(compare(
+            "Manager dict set+get round trip", *pair(_dict_round_trips, our_manager.dict,
+                                                     their_manager.dict, trips),
+            rounds=rounds, unit="trips/s", target=">= 1.0"))
+    return [row for row in rows if row is not None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the shared-memory benchmarks and print them; ``--json PATH`` also writes them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer operations and rounds")
+    parser.add_argument("--json", metavar="PATH", help="write the rows as JSON to PATH")
+    args = parser.parse_args(argv)
+    rows = run(args.quick)
+    for r in rows:
+        print(f"{r['scenario']:<44} processing {r['processing']:12,.0f}  stdlib "
+              f"{r['stdlib']:12,.0f} {r['unit']:<8} ratio {r['ratio']:.2f} "
+              f"(target {r['target']}: {'met' if r['met'] else 'NOT met'})")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(rows, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
