@@ -59,6 +59,9 @@ _MAX_DEPTH = 8
 #: Tasks whose results take longer than this (seconds) are sent one at a time, so a free
 #: worker always takes the next task instead of it waiting behind a long one.
 _SHORT_TASK = 0.002
+#: The largest message sent to a worker that is busy. A busy worker may be blocked writing
+#: a result while the manager writes to it: the message must fit in the socket's buffer.
+_BUSY_SEND_LIMIT = 1 << 16
 #: How often (seconds) a worker checks that its parent is alive, and the manager that its
 #: busy workers are (a safety net under the sentinels, which report a death at once).
 _HEARTBEAT = 0.5
@@ -729,6 +732,13 @@ class _Core:
             sent.append(task)
         if not sent:
             return
+        message = b"".join(parts)
+        if worker.held and len(message) > _BUSY_SEND_LIMIT:
+            # Too big to send while the worker is busy: it goes when the worker is idle.
+            self._pending.extendleft(reversed(sent))
+            if worker.budget is not None:
+                worker.budget += len(sent)
+            return
         if not worker.held:
             worker.since = time.monotonic()
         worker.held.extend(sent)
@@ -736,7 +746,7 @@ class _Core:
             if task[2] is not None:
                 self._timed += 1
         try:
-            worker.conn.send_bytes(b"".join(parts))
+            worker.conn.send_bytes(message)
         except OSError:
             self._lose(worker, "its connection to the pool broke")
 

@@ -197,6 +197,20 @@ def test_base_exceptions_fail_the_task_without_killing_the_pool(pool, kind, erro
     assert pool.apply(plus, (3, 4)) == 7
 
 
+def echo(data):
+    return data
+
+
+@pytest.mark.timeout(30)
+def test_big_tasks_and_big_results_after_short_tasks_do_not_deadlock(pool):
+    # Short tasks make the pool send several tasks at once; big ones must then not leave
+    # the manager blocked writing to a worker that is blocked writing its result.
+    pool.starmap(plus, [(i, i) for i in range(400)], chunksize=1)
+    blob = b"x" * (1 << 20)
+    results = pool.map_async(echo, [blob] * 64, chunksize=1).get(20)
+    assert len(results) == 64 and all(r == blob for r in results)
+
+
 # ----------------------------------------------------------------------------- limits
 
 
