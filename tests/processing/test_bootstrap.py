@@ -21,6 +21,8 @@ from processing.freezing import MARKER
 from tests.guard import run_guarded
 
 SCRIPTS = Path(__file__).parent / "scripts"
+pytestmark = pytest.mark.usefixtures("no_leftover_children")
+
 TIMEOUT = 20
 REPO = Path(__file__).parents[2]
 

@@ -10,6 +10,8 @@ import processing
 from processing import BufferTooShort
 from processing.connection import Connection
 
+pytestmark = pytest.mark.usefixtures("no_leftover_children")
+
 TIMEOUT = 20
 
 

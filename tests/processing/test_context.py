@@ -12,6 +12,8 @@ import processing
 from processing import context
 from processing.context import DefaultContext
 
+pytestmark = pytest.mark.usefixtures("no_leftover_children")
+
 TIMEOUT = 20
 
 CONTEXT_API = [

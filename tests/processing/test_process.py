@@ -12,6 +12,8 @@ import pytest
 import processing
 from processing import Process
 
+pytestmark = pytest.mark.usefixtures("no_leftover_children")
+
 TIMEOUT = 20
 
 

@@ -11,6 +11,8 @@ import processing
 from processing import ProcessExit
 from processing.process import PROCESS_EXIT_CODE
 
+pytestmark = pytest.mark.usefixtures("no_leftover_children")
+
 TIMEOUT = 20
 
 

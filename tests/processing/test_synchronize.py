@@ -8,6 +8,8 @@ import pytest
 
 import processing
 
+pytestmark = pytest.mark.usefixtures("no_leftover_children")
+
 TIMEOUT = 20
 
 PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier"]
