@@ -45,6 +45,7 @@ def _main_module_spec() -> tuple[str, str] | None:
 
 
 def _preparation_data(name: str, tracker_fd: int | None) -> dict[str, Any]:
+    from processing import log
     from processing.context import default_context
 
     sys_path = list(sys.path)
@@ -55,6 +56,8 @@ def _preparation_data(name: str, tracker_fd: int | None) -> dict[str, Any]:
         "name": name,
         "authkey": bytes(_stdlib_process.current_process().authkey),
         "log_level": None if logger is None else logger.getEffectiveLevel(),
+        "log_handler": None if logger is None else log.child_config(),
+        "log_to_stderr": util._log_to_stderr,
         "sys_path": sys_path,
         "sys_argv": list(sys.argv),
         "orig_dir": _stdlib_process.ORIGINAL_DIR,
@@ -194,7 +197,13 @@ def _prepare(data: dict[str, Any]) -> None:
     current = _stdlib_process.current_process()
     current.name = data["name"]
     current.authkey = data["authkey"]
-    if data["log_level"] is not None:
+    if data["log_handler"] is not None:
+        from processing.log import enableLogging
+
+        enableLogging(data["log_level"], *data["log_handler"])
+    elif data["log_to_stderr"]:
+        util.log_to_stderr(data["log_level"])
+    elif data["log_level"] is not None:
         util.get_logger().setLevel(data["log_level"])
     sys.path[:] = data["sys_path"]
     sys.argv[:] = data["sys_argv"]
