@@ -131,8 +131,8 @@ def test_joining_zombie_processes_active_children_and_is_alive_join_them(ctx, st
     # forkserver children are the fork server's: it reaps them, we read their exit codes
     ours = start_method != "forkserver"
     procs = _finished(ctx, 3)
-    if ours:
-        assert all(_is_unreaped_child(p.pid) for p in procs)  # zombies, until joined
+    if ours:  # a zombie until joined (start() may already have joined the earlier ones)
+        assert _is_unreaped_child(procs[-1].pid)
     _until(lambda: processing.activeChildren() == [])
     assert [p.exitcode for p in procs] == [0, 0, 0]  # joined by activeChildren(), not by us
 
