@@ -92,7 +92,10 @@ class ForkServer:
         with self._lock:
             resource_tracker.ensure_running()
             if self._pid is not None:
-                pid, _status = os.waitpid(self._pid, os.WNOHANG)
+                try:
+                    pid, _status = os.waitpid(self._pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid = self._pid  # already reaped by someone else: it is gone too
                 if not pid:
                     return
                 os.close(self._alive_w)  # type: ignore[arg-type]

@@ -161,3 +161,33 @@ def test_process_of_the_default_context_uses_the_default_method():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.stdout.split() == ["spawn", "0", "processing.popen_spawn_posix"], out.stderr
+
+
+def test_the_fork_server_is_restarted_if_it_was_killed():
+    from processing import forkserver
+
+    ctx = processing.getContext("forkserver")
+    p = ctx.Process(target=os.getpid)
+    p.start()
+    p.join(TIMEOUT)
+    old = forkserver._forkserver._pid
+    os.kill(old, 9)
+    os.waitpid(old, 0)  # it is our child: reap it, as ensure_running() would
+    p = ctx.Process(target=os.getpid)
+    p.start()
+    p.join(TIMEOUT)
+    assert p.exitcode == 0
+    assert forkserver._forkserver._pid not in (None, old)
+
+
+def test_a_child_of_a_killed_fork_server_reports_a_lost_status():
+    from processing import forkserver
+
+    ctx = processing.getContext("forkserver")
+    ready = ctx.Event()
+    p = ctx.Process(target=ready.wait, args=(TIMEOUT,))
+    p.start()
+    os.kill(forkserver._forkserver._pid, 9)
+    ready.set()
+    p.join(TIMEOUT)
+    assert p.exitcode is not None  # 0 if the child's status was sent in time, else 255
