@@ -16,10 +16,11 @@ import pickle
 import runpy
 import sys
 import types
+from collections.abc import Sequence
 from multiprocessing import context as _stdlib_context
 from multiprocessing import process as _stdlib_process
 from multiprocessing import reduction, util
-from typing import Any, NoReturn, Sequence
+from typing import Any, NoReturn
 
 __all__ = ["launch_data", "main", "run_child"]
 
@@ -99,7 +100,7 @@ def _unpicklable(process_obj: Any, method: str, exc: Exception) -> pickle.Pickli
     if target is not None:
         try:
             reduction.ForkingPickler.dumps(target)
-        except Exception:
+        except Exception:  # noqa: BLE001  (whatever a __reduce__ raises means "not picklable")
             culprit = f"its target {_describe(target)}"
         else:
             culprit = "its args or kwargs"
@@ -171,7 +172,7 @@ def run_child(fd: int, parent_sentinel: Any) -> int:
             _prepare(prep)
             try:
                 process_obj = pickle.load(source)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001  (reported to the user, with the fix)
                 sys.stderr.write(_cannot_unpickle(prep, exc))
                 return 1
     finally:
@@ -225,9 +226,7 @@ def _import_main(how: str, where: str) -> None:
     if how == "name":
         if getattr(getattr(current_main, "__spec__", None), "name", None) == where:
             return  # already imported (a forkserver preloaded it)
-    elif getattr(current_main, "__file__", None) == where:
-        return
-    elif os.path.splitext(os.path.basename(where))[0] == "ipython":
+    elif getattr(current_main, "__file__", None) == where or os.path.splitext(os.path.basename(where))[0] == "ipython":
         return
     _stdlib_process.current_process()._importing_main = where
     main_module = types.ModuleType("__mp_main__")

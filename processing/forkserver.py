@@ -28,8 +28,14 @@ from typing import Any
 
 from processing.popen_fork import run_atexit_in_fork_child
 
-__all__ = ["ForkServer", "serve", "ensure_running", "connect_to_new_process",
-           "set_preload", "inherited_fds"]
+__all__ = [
+    "ForkServer",
+    "connect_to_new_process",
+    "ensure_running",
+    "inherited_fds",
+    "serve",
+    "set_preload",
+]
 
 MAX_FDS_TO_SEND = 256
 _SIGNED = struct.Struct("q")
@@ -180,7 +186,7 @@ def _preload(config: dict[str, Any]) -> None:
         current._inheriting = True
         try:
             bootstrap._import_main(*config["main"])
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001
             # Each child imports it again itself and reports the error where it belongs.
             util.info("forkserver could not preload the main module: %r", exc)
         finally:
@@ -242,7 +248,7 @@ def serve(args: list[str]) -> None:
                             selector.close()
                             unused = [alive_r, child_w, sig_r, sig_w, *pid_to_fd.values()]
                             code = _serve_one(child_r, inherited, unused, old_handlers)
-                        except Exception:
+                        except Exception:  # noqa: BLE001  (reported, then exit code 1)
                             sys.excepthook(*sys.exc_info())
                             sys.stderr.flush()
                         finally:

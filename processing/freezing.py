@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["MARKER", "child_command", "dispatch_launch", "freezeSupport", "freeze_support",
            "is_frozen", "recognise_launch"]

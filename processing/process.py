@@ -11,22 +11,23 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Iterable, Mapping
 from multiprocessing import process as _stdlib_process
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable
 
 __all__ = [
+    "PROCESS_EXIT_CODE",
+    "STOP_SIGNAL",
     "MainProcess",
     "ParentProcess",
     "Process",
     "ProcessExit",
-    "currentProcess",
-    "current_process",
     "activeChildren",
     "active_children",
-    "parent_process",
+    "currentProcess",
+    "current_process",
     "parentProcess",
-    "PROCESS_EXIT_CODE",
-    "STOP_SIGNAL",
+    "parent_process",
 ]
 
 #: Exit code of a child that let ``ProcessExit`` (raised by ``stop()``) propagate, as in

@@ -15,10 +15,10 @@ __all__ = [
     "BoundedSemaphore",
     "Condition",
     "Event",
+    "InheritOnly",
     "Lock",
     "RLock",
     "Semaphore",
-    "InheritOnly",
     "check_inheriting",
 ]
 

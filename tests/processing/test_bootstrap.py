@@ -31,7 +31,7 @@ def _run_script(name: str, method: str, *args: str) -> subprocess.CompletedProce
     env = dict(os.environ, PROCESSING_START_METHOD=method)
     return subprocess.run(
         [sys.executable, str(SCRIPTS / name), *args], capture_output=True, text=True,
-        timeout=60, env=env, cwd=REPO,
+        timeout=60, env=env, cwd=REPO, check=False,
     )
 
 
@@ -149,7 +149,7 @@ def test_fork_needs_no_pickling():
 def test_bootstrap_main_refuses_an_unknown_launch():
     code = "from processing.bootstrap import main; main()"
     result = subprocess.run([sys.executable, "-c", code, MARKER, "nonsense"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "unknown launch ['nonsense']" in result.stderr
     assert "only for children started by processing" in result.stderr

@@ -138,7 +138,7 @@ def test_environment_variable_chooses_the_default(method):
     code = "import processing; print(processing.getStartMethod())"
     env = dict(os.environ, PROCESSING_START_METHOD=method)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=60)
+                         env=env, timeout=60, check=False)
     assert out.stdout.strip() == method, out.stderr
 
 
@@ -146,7 +146,7 @@ def test_bad_environment_variable_names_itself():
     code = "import processing; processing.getStartMethod()"
     env = dict(os.environ, PROCESSING_START_METHOD="threads")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=60)
+                         env=env, timeout=60, check=False)
     assert out.returncode == 1
     assert "PROCESSING_START_METHOD='threads' is not a start method here" in out.stderr
 
@@ -159,7 +159,7 @@ def test_process_of_the_default_context_uses_the_default_method():
         "print(processing.getStartMethod(), p.exitcode, type(p._popen).__module__)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
+                         timeout=60, check=False)
     assert out.stdout.split() == ["spawn", "0", "processing.popen_spawn_posix"], out.stderr
 
 

@@ -219,7 +219,7 @@ def test_global_variables_constants_are_seen_later_changes_only_by_fork(ctx, sta
 def _run_example(path: Path, method: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PROCESSING_START_METHOD=method)
     return subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=60, env=env, cwd=REPO)
+                          timeout=60, env=env, cwd=REPO, check=False)
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])

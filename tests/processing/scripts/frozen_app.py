@@ -11,9 +11,9 @@ import sys
 sys.frozen = True
 sys.executable = os.environ["FROZEN_EXE"]
 
-import json  # noqa: E402  (after the frozen set-up, as in a frozen program's bootstrap)
+import json
 
-import processing  # noqa: E402
+import processing
 
 
 def work(q, n):
