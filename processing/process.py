@@ -59,6 +59,11 @@ def install_stop_handler(unblock: bool = True) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {STOP_SIGNAL})
 
 
+def _unblock_stop_signal(_process: object) -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {STOP_SIGNAL})
+
+
 class _StopSignalBlocked:
     """Context manager: hold back ``STOP_SIGNAL`` in this thread while a child is created."""
 
@@ -171,18 +176,6 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
 
         return context.launcher_for(process_obj._start_method)(process_obj)
 
-    @staticmethod
-    def _after_fork() -> None:
-        # Run in every child by BaseProcess._bootstrap, inside the block that turns
-        # SystemExit into the exit code: a stop() that came early is delivered here. A
-        # spawned child has nothing registered; a forked one drops the parent's finalizers.
-        from multiprocessing import util
-
-        util._finalizer_registry.clear()
-        util._run_after_forkers()
-        if hasattr(signal, "pthread_sigmask"):
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {STOP_SIGNAL})
-
     def start(self) -> None:
         """Start the child; it runs ``run()``. At most once per process object."""
         from processing import context
@@ -196,6 +189,12 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
 
         context.force_default_method(self._start_method)
         install_stop_handler(unblock=False)
+        # Unblocked by the last after-fork hook, which BaseProcess._bootstrap runs inside the
+        # block that turns SystemExit into the exit code (on 3.9 too, which has no
+        # _after_fork()): a stop() that came during the launch ends the child with 127.
+        from multiprocessing import util
+
+        util.register_after_fork(self, _unblock_stop_signal)
         return super()._bootstrap(parent_sentinel)
 
     def stop(self) -> None:
