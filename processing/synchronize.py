@@ -41,7 +41,8 @@ class InheritOnly:
 
     def __getstate__(self) -> Any:
         check_inheriting(self)
-        return super().__getstate__()  # type: ignore[misc]
+        state = getattr(super(), "__getstate__", None)  # object has none before 3.11
+        return self.__dict__ if state is None else state()
 
 
 class Lock(InheritOnly, _stdlib.Lock):
