@@ -1,63 +1,438 @@
 """Process-shared queues: ``Queue``, ``BufferedQueue``, ``JoinableQueue`` and ``SimpleQueue``.
 
-A queue is a pipe plus a feeder thread in the putting process that pickles and writes
-what ``put()`` buffers, so ``put()`` returns before the data is written; the feeder is
-flushed when the process exits, so an object put just before exit is never lost.
+A queue is a pipe plus a feeder thread in the putting process, so ``put()`` returns before
+the data is written; the feeder is flushed when the process exits, so an object put just
+before exit is never lost. Unlike the stdlib's feeder, which pickles and writes each object
+on its own, ours takes everything buffered so far, pickles it with one reused pickler and
+writes it in one ``write()`` under one acquire of the write lock.
+
+``putMany()`` sends its objects as *batch frames*: one frame of many pickles, so a reader
+gets up to a few hundred objects with two ``read()`` calls. A reader that takes fewer objects
+than a batch holds (``get()`` takes one) leaves the rest in a small shared-memory area that
+every reader checks first, under the same read lock, so the objects of a batch stay
+available to every consumer, in order.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import io
+import os
+import queue as _queue_module
+import select
+import struct
 import sys
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+from multiprocessing import context as _stdlib_context
 from multiprocessing import queues as _stdlib
+from multiprocessing import sharedctypes, util
 from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
-from typing import Any, Iterable
+from typing import Any
 
-from processing.synchronize import InheritOnly
+from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
 
+_ForkingPickler = _stdlib_context.reduction.ForkingPickler
+_HEADER = struct.Struct("!i")  # the stdlib's frame header: payload length, big-endian
+_LONG_HEADER = struct.Struct("!Q")  # after a header of -1, for payloads of 2 GiB or more
+_PENDING_HEADER = struct.Struct("II")  # start and end of the unread part of a batch
+_BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
 
-class _CamelCase(InheritOnly):
-    """The processing 0.52 spellings and ``putMany``; shared by inheritance only."""
+#: Largest batch frame; also the size of the area that holds the unread rest of one.
+_BATCH_BYTES = 64 * 1024
+#: The feeder writes at most this much per ``write()`` (bigger objects go alone).
+_WRITE_BYTES = 256 * 1024
+#: The feeder takes at most this many buffered puts per round.
+_RUN_ITEMS = 4096
+_POSIX = sys.platform != "win32"
 
-    def putNoWait(self, obj: Any) -> None:
-        self.put_nowait(obj)  # type: ignore[attr-defined]
 
-    def getNoWait(self) -> Any:
-        return self.get_nowait()  # type: ignore[attr-defined]
+class _Many(list):
+    """The objects of one ``putMany()`` call, as one item of the feeder's buffer."""
 
-    def joinThread(self) -> None:
-        self.join_thread()  # type: ignore[attr-defined]
 
-    def cancelJoin(self) -> None:
-        self.cancel_join_thread()  # type: ignore[attr-defined]
+_sentinel = object()
 
-    def putMany(self, iterable: Iterable[Any]) -> None:
-        """Put every object of ``iterable``, in order; one wake-up of the feeder for all."""
-        if self._maxsize < SEM_VALUE_MAX:  # type: ignore[attr-defined]
-            for obj in iterable:
-                self.put(obj)  # type: ignore[attr-defined]
+
+# ------------------------------------------------------------------------- the feeder side
+
+
+class _Encoder:
+    """Pickles objects with one reused ``ForkingPickler`` (creating one per object, as
+    ``ForkingPickler.dumps`` does, costs more than pickling a small object)."""
+
+    def __init__(self) -> None:
+        self._buf = io.BytesIO()
+        self._pickler = _ForkingPickler(self._buf)
+
+    def dumps(self, obj: Any) -> bytes:
+        buf = self._buf
+        buf.seek(0)
+        buf.truncate()
+        try:
+            self._pickler.dump(obj)
+        finally:
+            self._pickler.clear_memo()
+        return buf.getvalue()
+
+
+def _frame(payload: bytes) -> bytes:
+    n = len(payload)
+    return _HEADER.pack(n) if n < 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(n)
+
+
+def _batch_payloads(pickles: list[bytes]) -> list[bytes]:
+    """Group pickles into batch frames of at most ``_BATCH_BYTES``; a pickle that does not
+    fit in one goes as a plain frame."""
+    out: list[bytes] = []
+    group: list[bytes] = []
+    size = len(_BATCH)
+
+    def close_group() -> None:
+        if len(group) == 1:
+            out.append(group[0])
+        elif group:
+            parts = [_BATCH]
+            for p in group:
+                parts += (_HEADER.pack(len(p)), p)
+            out.append(b"".join(parts))
+
+    for p in pickles:
+        if size + 4 + len(p) > _BATCH_BYTES and group:
+            close_group()
+            group, size = [], len(_BATCH)
+        group.append(p)
+        size += 4 + len(p)
+    close_group()
+    return out
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class _Writer:
+    """Writes frame payloads to the queue's pipe: coalesced into few ``write()`` calls under
+    the write lock on POSIX; one message each on Windows (message-mode pipes)."""
+
+    def __init__(self, writer: Any, wlock: Any) -> None:
+        self._writer = writer
+        self._wlock = wlock
+
+    def write(self, payloads: list[bytes]) -> None:
+        if not _POSIX:
+            for payload in payloads:
+                self._writer.send_bytes(payload)
             return
-        items = list(iterable)
-        if self._closed:  # type: ignore[attr-defined]
-            raise ValueError(f"Queue {self!r} is closed")
-        for _ in items:
-            self._sem.acquire()  # type: ignore[attr-defined]
-        with self._notempty:  # type: ignore[attr-defined]
-            if self._thread is None:  # type: ignore[attr-defined]
-                self._start_thread()  # type: ignore[attr-defined]
-            self._buffer.extend(items)  # type: ignore[attr-defined]
-            self._notempty.notify()  # type: ignore[attr-defined]
+        fd = self._writer.fileno()
+        with self._wlock:
+            parts: list[bytes] = []
+            size = 0
+            for payload in payloads:
+                if len(payload) >= _WRITE_BYTES:
+                    if parts:
+                        _write_all(fd, b"".join(parts))
+                        parts, size = [], 0
+                    _write_all(fd, _frame(payload))
+                    _write_all(fd, payload)
+                    continue
+                parts += (_frame(payload), payload)
+                size += len(payload)
+                if size >= _WRITE_BYTES:
+                    _write_all(fd, b"".join(parts))
+                    parts, size = [], 0
+            if parts:
+                _write_all(fd, b"".join(parts))
 
-    put_many = putMany
+
+def _feed(buffer: Any, writer: _Writer, reader_close: Any, writer_close: Any,
+          ignore_epipe: bool, onerror: Any, queue_sem: Any) -> None:
+    """The feeder thread: pickle and write whatever has been put, until the sentinel."""
+    get, get_nowait = buffer.get, buffer.get_nowait
+    while True:
+        run = [get()]
+        try:
+            while len(run) < _RUN_ITEMS:
+                run.append(get_nowait())
+        except Empty:
+            pass
+        encoder = _Encoder()
+        payloads: list[bytes] = []
+        items = 0
+        stop = False
+        for item in run:
+            if item is _sentinel:
+                stop = True
+                break
+            if type(item) is _Many:
+                pickles = [p for p in (_encode(encoder, obj, onerror, queue_sem) for obj in item)
+                           if p is not None]
+                payloads += _batch_payloads(pickles)
+                items += len(pickles)
+            else:
+                pickled = _encode(encoder, item, onerror, queue_sem)
+                if pickled is not None:
+                    payloads.append(pickled)
+                    items += 1
+        try:
+            if payloads:
+                writer.write(payloads)
+        except Exception as exc:  # noqa: BLE001 (reported like the stdlib's feeder does)
+            if ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
+                return
+            if util.is_exiting():
+                util.info("error in queue thread: %s", exc)
+                return
+            # The objects were not sent: count them out of the queue, as the stdlib does.
+            for _ in range(items):
+                queue_sem.release()
+            onerror(exc, None)
+        if stop:
+            util.debug("feeder thread got sentinel -- exiting")
+            reader_close()
+            writer_close()
+            return
 
 
-class Queue(_CamelCase, _stdlib.Queue):
+def _encode(encoder: _Encoder, obj: Any, onerror: Any, queue_sem: Any) -> bytes | None:
+    """Pickle one object; one that cannot be pickled is reported and counted out."""
+    try:
+        return encoder.dumps(obj)
+    except Exception as exc:  # noqa: BLE001 (any pickling error is the caller's, reported)
+        queue_sem.release()
+        onerror(exc, obj)
+        return None
+
+
+# ------------------------------------------------------------------------- the reader side
+
+
+def _read_exact(fd: int, n: int) -> bytes | bytearray:
+    data = os.read(fd, n)
+    if len(data) == n:
+        return data
+    if not data:
+        raise EOFError("the queue's pipe was closed")
+    buf = bytearray(n)
+    buf[: len(data)] = data
+    view = memoryview(buf)
+    got = len(data)
+    while got < n:
+        k = os.readv(fd, [view[got:]])
+        if k == 0:
+            raise EOFError("the queue's pipe was closed")
+        got += k
+    return buf
+
+
+def _recv_frame(fd: int) -> bytes | bytearray:
+    (n,) = _HEADER.unpack(_read_exact(fd, 4))
+    if n == -1:
+        (n,) = _LONG_HEADER.unpack(_read_exact(fd, 8))
+    return _read_exact(fd, n)
+
+
+def _split(data: Any, pos: int, end: int, limit: int) -> tuple[list[bytes], int]:
+    """Up to ``limit`` pickles from the sub-frames in ``data[pos:end]``; and where they end."""
+    out = []
+    unpack_from = _HEADER.unpack_from
+    while pos < end and len(out) < limit:
+        (n,) = unpack_from(data, pos)
+        out.append(bytes(data[pos + 4 : pos + 4 + n]))
+        pos += 4 + n
+    return out, pos
+
+
+class Queue(_stdlib.Queue):
     """A FIFO queue for processes. With ``maxsize`` > 0, ``put()`` blocks while it is full."""
 
     def __init__(self, maxsize: int = 0, *, ctx: Any) -> None:
-        super().__init__(maxsize, ctx=ctx)
+        self._pending = sharedctypes.RawArray(ctypes.c_char, _PENDING_HEADER.size + _BATCH_BYTES)
+        _stdlib.Queue.__init__(self, maxsize, ctx=ctx)
+
+    def __getstate__(self) -> tuple:
+        check_inheriting(self)
+        return _stdlib.Queue.__getstate__(self) + (self._pending,)
+
+    def __setstate__(self, state: tuple) -> None:
+        self._pending = state[-1]
+        _stdlib.Queue.__setstate__(self, state[:-1])
+
+    def _reset(self, after_fork: bool = False) -> None:
+        self._buffer = _queue_module.SimpleQueue()
+        self._start_lock = threading.Lock()
+        self._thread = None
+        self._jointhread = None
+        self._joincancelled = False
+        self._closed = False
+        self._close = None
+        self._poll = self._reader.poll
+        self._recv_bytes = self._reader.recv_bytes
+        self._view = memoryview(self._pending).cast("B")  # type: ignore[arg-type]
+
+    # -- putting ------------------------------------------------------------------------
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Put ``obj``; with ``maxsize`` > 0 wait up to ``timeout`` for room, else ``Full``."""
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        if not self._sem.acquire(block, timeout):
+            raise Full
+        if self._thread is None:
+            self._start_thread()
+        self._buffer.put(obj)
+
+    def putMany(self, iterable: Iterable[Any]) -> None:
+        """Put every object of ``iterable``, in order, as few batch frames."""
+        items = _Many(iterable)
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        if self._maxsize < SEM_VALUE_MAX:
+            for obj in items:  # a bounded queue makes room one object at a time
+                self.put(obj)
+            return
+        if not items:
+            return
+        acquire = self._sem.acquire
+        for _ in items:
+            acquire()
+        if self._thread is None:
+            self._start_thread()
+        self._enqueue_many(items)
+
+    def _enqueue_many(self, items: _Many) -> None:
+        self._buffer.put(items)
+
+    def _start_thread(self) -> None:
+        with self._start_lock:
+            if self._thread is not None:
+                return
+            thread = threading.Thread(
+                target=_feed,
+                args=(self._buffer, _Writer(self._writer, self._wlock), self._reader.close,
+                      self._writer.close, self._ignore_epipe, self._on_queue_feeder_error,
+                      self._sem),
+                name="QueueFeederThread",
+                daemon=True,
+            )
+            thread.start()
+            if not self._joincancelled:
+                self._jointhread = util.Finalize(
+                    thread, _stdlib.Queue._finalize_join, [weakref.ref(thread)], exitpriority=-5
+                )
+            # Tell the feeder to finish when the queue is collected or the process exits.
+            self._close = util.Finalize(self, Queue._finalize_close, [self._buffer],
+                                        exitpriority=10)
+            self._thread = thread
+
+    @staticmethod
+    def _finalize_close(buffer: Any) -> None:  # type: ignore[override]
+        buffer.put(_sentinel)
+
+    # -- getting ------------------------------------------------------------------------
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``."""
+        return _ForkingPickler.loads(self._get_pickles(1, block, timeout)[0])
+
+    def getMany(self, max_items: int, block: bool = True,
+                timeout: float | None = None) -> list[Any]:
+        """Remove and return the oldest objects, at least one and at most ``max_items``:
+        waits (up to ``timeout``) only for the first; ``Empty`` if none came."""
+        if not isinstance(max_items, int) or max_items < 1:
+            raise ValueError(f"max_items must be a positive int, not {max_items!r}")
+        loads = _ForkingPickler.loads
+        return [loads(p) for p in self._get_pickles(max_items, block, timeout)]
+
+    def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[bytes]:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        if block and timeout is None:
+            with self._rlock:
+                pickles = self._take(limit)
+        else:
+            deadline = time.monotonic() + timeout if block and timeout is not None else 0.0
+            if not self._rlock.acquire(block, timeout):
+                raise Empty
+            try:
+                if not self._has_pending():
+                    wait = max(0.0, deadline - time.monotonic()) if block else 0.0
+                    if not self._poll(wait):
+                        raise Empty
+                pickles = self._take(limit)
+            finally:
+                self._rlock.release()
+        release = self._sem.release
+        for _ in pickles:
+            release()
+        return pickles
+
+    def _has_pending(self) -> bool:
+        start, end = _PENDING_HEADER.unpack_from(self._view, 0)
+        return start != end
+
+    def _take(self, limit: int) -> list[bytes]:
+        """Under the read lock: up to ``limit`` pickles, the rest of a batch first, then what
+        the pipe holds now (waiting only when there is nothing at all)."""
+        pickles = self._take_pending(limit)
+        while len(pickles) < limit:
+            if pickles and not self._readable_now():
+                break
+            payload = _recv_frame(self._reader.fileno()) if _POSIX else self._recv_bytes()
+            if payload[:1] != _BATCH:
+                pickles.append(payload)
+                continue
+            got, pos = _split(payload, 1, len(payload), limit - len(pickles))
+            pickles += got
+            rest = len(payload) - pos
+            if rest:
+                base = _PENDING_HEADER.size
+                self._view[base : base + rest] = memoryview(payload)[pos:]
+                _PENDING_HEADER.pack_into(self._view, 0, 0, rest)
+        return pickles
+
+    def _take_pending(self, limit: int) -> list[bytes]:
+        start, end = _PENDING_HEADER.unpack_from(self._view, 0)
+        if start == end:
+            return []
+        base = _PENDING_HEADER.size
+        pickles, pos = _split(self._view, base + start, base + end, limit)
+        pos -= base
+        _PENDING_HEADER.pack_into(self._view, 0, *((0, 0) if pos == end else (pos, end)))
+        return pickles
+
+    def _readable_now(self) -> bool:
+        if not _POSIX:
+            return self._poll()
+        return bool(select.select([self._reader.fileno()], [], [], 0)[0])
+
+    def empty(self) -> bool:
+        return not self._has_pending() and not self._poll()
+
+    # -- the processing 0.52 spellings ----------------------------------------------------
+
+    def putNoWait(self, obj: Any) -> None:
+        self.put_nowait(obj)
+
+    def getNoWait(self) -> Any:
+        return self.get_nowait()
+
+    def joinThread(self) -> None:
+        self.join_thread()
+
+    def cancelJoin(self) -> None:
+        self.cancel_join_thread()
+
+    put_many = putMany
+    get_many = getMany
 
 
 class _ItemCount:
@@ -95,8 +470,37 @@ class BufferedQueue(Queue):
         return False
 
 
-class JoinableQueue(_CamelCase, _stdlib.JoinableQueue):
+class JoinableQueue(Queue, _stdlib.JoinableQueue):
     """A ``Queue`` whose ``join()`` waits until ``task_done()`` was called for every item."""
+
+    def __init__(self, maxsize: int = 0, *, ctx: Any) -> None:
+        Queue.__init__(self, maxsize, ctx=ctx)
+        self._unfinished_tasks = ctx.Semaphore(0)
+        self._cond = ctx.Condition()
+
+    def __getstate__(self) -> tuple:
+        return Queue.__getstate__(self) + (self._cond, self._unfinished_tasks)
+
+    def __setstate__(self, state: tuple) -> None:
+        Queue.__setstate__(self, state[:-2])
+        self._cond, self._unfinished_tasks = state[-2:]
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        if not self._sem.acquire(block, timeout):
+            raise Full
+        if self._thread is None:
+            self._start_thread()
+        with self._cond:
+            self._unfinished_tasks.release()
+            self._buffer.put(obj)
+
+    def _enqueue_many(self, items: _Many) -> None:
+        with self._cond:
+            for _ in items:
+                self._unfinished_tasks.release()
+            self._buffer.put(items)
 
     def taskDone(self) -> None:
         self.task_done()
@@ -104,4 +508,3 @@ class JoinableQueue(_CamelCase, _stdlib.JoinableQueue):
 
 class SimpleQueue(InheritOnly, _stdlib.SimpleQueue):
     """A queue without a feeder thread: ``put()`` writes at once, under a lock."""
-
