@@ -34,6 +34,7 @@ from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any
 
+from processing.connection import read_frame
 from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
@@ -215,31 +216,6 @@ def _encode(encoder: _Encoder, obj: Any, onerror: Any, queue_sem: Any) -> bytes 
 # ------------------------------------------------------------------------- the reader side
 
 
-def _read_exact(fd: int, n: int) -> bytes | bytearray:
-    data = os.read(fd, n)
-    if len(data) == n:
-        return data
-    if not data:
-        raise EOFError("the queue's pipe was closed")
-    buf = bytearray(n)
-    buf[: len(data)] = data
-    view = memoryview(buf)
-    got = len(data)
-    while got < n:
-        k = os.readv(fd, [view[got:]])
-        if k == 0:
-            raise EOFError("the queue's pipe was closed")
-        got += k
-    return buf
-
-
-def _recv_frame(fd: int) -> bytes | bytearray:
-    (n,) = _HEADER.unpack(_read_exact(fd, 4))
-    if n == -1:
-        (n,) = _LONG_HEADER.unpack(_read_exact(fd, 8))
-    return _read_exact(fd, n)
-
-
 def _split(data: Any, pos: int, end: int, limit: int) -> tuple[list[bytes], int]:
     """Up to ``limit`` pickles from the sub-frames in ``data[pos:end]``; and where they end."""
     out = []
@@ -386,7 +362,7 @@ class Queue(_stdlib.Queue):
         while len(pickles) < limit:
             if pickles and not self._readable_now():
                 break
-            payload = _recv_frame(self._reader.fileno()) if _POSIX else self._recv_bytes()
+            payload = read_frame(self._reader.fileno()) if _POSIX else self._recv_bytes()
             if payload[:1] != _BATCH:
                 pickles.append(payload)
                 continue
