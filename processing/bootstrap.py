@@ -15,6 +15,7 @@ import os
 import pickle
 import runpy
 import sys
+import traceback
 import types
 from collections.abc import Sequence
 from multiprocessing import context as _stdlib_context
@@ -169,7 +170,15 @@ def run_child(fd: int, parent_sentinel: Any) -> int:
     try:
         with open(fd, "rb", closefd=True) as source:
             prep = pickle.load(source)
-            _prepare(prep)
+            try:
+                _prepare(prep)
+            except Exception:  # noqa: BLE001  (reported with its traceback; exit 1 everywhere)
+                # Frozen runtimes differ on uncaught exceptions (cx_Freeze exits 255), so
+                # the child reports the failure itself and exits 1 on every platform.
+                sys.stderr.write(f"Process {prep['name']}: the main module could not be "
+                                 "imported in the child:\n")
+                traceback.print_exc()
+                return 1
             try:
                 process_obj = pickle.load(source)
             except Exception as exc:  # noqa: BLE001  (reported to the user, with the fix)

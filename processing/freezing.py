@@ -24,6 +24,9 @@ MARKER = "--processing-launch"
 # The code that the stdlib runs with ``-c`` in helper processes it starts itself.
 _STDLIB_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 
+# Plain imports that may precede the helper call in the ``-c`` code.
+_HARMLESS_IMPORTS = frozenset({"sys", "os"})
+
 # Interpreter options that take a value; a frozen program receives them before ``-c``.
 _OPTIONS_WITH_VALUE = ("-W", "-X")
 
@@ -77,9 +80,15 @@ def _helper_call(code: str) -> tuple[str, list[Any], dict[str, Any]] | None:
         tree = ast.parse(code)
     except SyntaxError:
         return None
-    if len(tree.body) != 2:
+    body = list(tree.body)
+    # Newer CPython releases put plain imports (``import sys;``) in front of the helper call.
+    while body and isinstance(body[0], ast.Import) and all(
+        alias.name in _HARMLESS_IMPORTS and alias.asname is None for alias in body[0].names
+    ):
+        body.pop(0)
+    if len(body) != 2:
         return None
-    imp, call = tree.body
+    imp, call = body
     if not (
         isinstance(imp, ast.ImportFrom)
         and imp.module in _STDLIB_HELPERS

@@ -91,6 +91,8 @@ def test_unguarded_main_module_fails_clearly_and_starts_no_grandchild(method, he
                                "while it was importing the main module") == 1
     assert "if __name__ == '__main__':" in result.stderr
     assert "`freezekit fix unguarded.py`" in result.stderr
+    assert "Process Process-1: the main module could not be imported in the child" \
+        in result.stderr
 
 
 def test_starting_a_process_while_importing_main_raises(ctx):

@@ -34,6 +34,9 @@ FORKSERVER = ("from multiprocessing.forkserver import main; "
         (["app", "-B", "-s", "-W", "ignore", "-X", "faulthandler", "-O", "-c", TRACKER],
          ("stdlib-helper", [TRACKER])),
         (["app", "-c", FORKSERVER], ("stdlib-helper", [FORKSERVER])),
+        # Newer CPython patch releases prefix the forkserver code with ``import sys;``.
+        (["app", "-c", "import sys; " + FORKSERVER],
+         ("stdlib-helper", ["import sys; " + FORKSERVER])),
     ],
 )
 def test_recognise_launch(argv, expected):
@@ -52,6 +55,8 @@ def test_recognise_launch(argv, expected):
         "from multiprocessing.resource_tracker import main; other(5)",
         "not python (",
         "from multiprocessing.forkserver import main; main(**{'a': open('f')})",
+        "import subprocess; from multiprocessing.resource_tracker import main;main(5)",
+        "import sys as s; from multiprocessing.resource_tracker import main;main(5)",
     ],
 )
 def test_non_literal_or_foreign_c_code_is_not_a_launch(code):
