@@ -77,12 +77,22 @@ def app_module(script: str | Path, staging_dir: str | Path) -> AppModule:
     return AppModule(script, name, staging)
 
 
+def _template_source() -> str:
+    try:
+        return resources.files("freezekit.templates").joinpath(TEMPLATE).read_text("utf-8")
+    except ModuleNotFoundError:
+        # Run from a source checkout (``python3 -m freezekit`` in the repository root shadows
+        # the installed package): the templates are installed as freezekit.templates, but in
+        # the checkout they are the top-level templates/ folder.
+        checkout = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE
+        return checkout.read_text("utf-8")
+
+
 def render(module: str) -> str:
     """The entry script's source for an app bundled as ``module``."""
     if not all(part.isidentifier() for part in module.split(".")):
         raise ValueError(f"not a module name: {module!r}")
-    template = resources.files("freezekit.templates").joinpath(TEMPLATE).read_text("utf-8")
-    return template.format(version=__version__, module=module,
+    return _template_source().format(version=__version__, module=module,
                            self_test_flag=selftest.FLAG, self_test_env=selftest.ENV)
 
 

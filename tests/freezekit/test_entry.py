@@ -49,6 +49,19 @@ def test_rendered_entry_is_python_naming_the_module() -> None:
     assert "dispatch_launch()" in source
 
 
+def test_render_works_from_a_source_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python3 -m freezekit`` in the repository root imports freezekit from the checkout,
+    where ``freezekit.templates`` (installed from templates/) is not a package."""
+    from freezekit import entry
+
+    def not_installed(package: str) -> None:
+        raise ModuleNotFoundError(f"No module named {package!r}")
+
+    installed = render("app")
+    monkeypatch.setattr(entry.resources, "files", not_installed)
+    assert render("app") == installed
+
+
 @pytest.mark.parametrize("bad", ["my-app", "1app", "a..b", ""])
 def test_render_refuses_what_is_not_a_module_name(bad: str) -> None:
     with pytest.raises(ValueError, match="not a module name"):
