@@ -29,7 +29,7 @@ from harness import Timer, compare
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.guard import run_guarded
+from freezekit.guard import run_guarded
 
 APP = textwrap.dedent('''\
     import multiprocessing

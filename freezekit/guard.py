@@ -1,9 +1,10 @@
 """Run a program that might start processes without end, and stop it if it does.
 
-freezekit runs executables it has just built; a broken one could re-run its app in every
-child. ``ulimit -u`` does nothing for root, so this is a watchdog: the program runs in a
-session (POSIX) of its own, a thread counts the processes in it, and past ``max_procs`` or
-the timeout it kills them all. On Windows only the timeout applies, and the whole process
+freezekit runs executables it has just built, and the tests run unguarded apps; a broken one
+could re-run its app in every child. ``ulimit -u`` does nothing for root, so this is a
+watchdog: the program runs in a session (POSIX) of its own, a thread counts the processes in
+it, and past ``max_procs`` or the timeout it kills them all; whatever the program leaves
+behind is killed when it ends. On Windows only the timeout applies, and the whole process
 tree is killed when it expires.
 """
 
@@ -28,6 +29,7 @@ class GuardedResult:
     """Like ``subprocess.CompletedProcess``, plus what the watchdog saw and did."""
 
     args: list[str]
+    session_id: int
     returncode: int
     stdout: str
     stderr: str
@@ -42,14 +44,11 @@ def session_pids(sid: int) -> list[int]:
         return []
     if Path("/proc/self/stat").exists():
         return _proc_session_pids(sid)
-    out = subprocess.run(["ps", "-A", "-o", "pid=,pgid=,stat="], check=False,
-                         capture_output=True, text=True).stdout
-    return [int(pid) for pid, pgid, stat in
-            (line.split(None, 2) for line in out.splitlines() if line.strip())
-            if int(pgid) == sid and not stat.startswith("Z")]
+    return _ps_session_pids(sid)
 
 
 def _proc_session_pids(sid: int) -> list[int]:
+    """Linux: the session id is a field of /proc/PID/stat."""
     pids = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -66,19 +65,33 @@ def _proc_session_pids(sid: int) -> list[int]:
     return pids
 
 
-def _kill_all(proc: subprocess.Popen) -> None:
-    """Stop, then kill, everything the program started, so none can start a replacement."""
-    if sys.platform == "win32":
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                       check=False, capture_output=True)
-        return
+def _ps_session_pids(sid: int) -> list[int]:
+    """macOS and other POSIX without /proc: the session leader's process group, from ps."""
+    out = subprocess.run(["ps", "-A", "-o", "pid=,pgid=,stat="], check=False,
+                         capture_output=True, text=True).stdout
+    return [int(pid) for pid, pgid, stat in
+            (line.split(None, 2) for line in out.splitlines() if line.strip())
+            if int(pgid) == sid and not stat.startswith("Z")]
+
+
+def _kill_session(sid: int) -> None:
+    """Stop, then kill, everything in the session, so that none can start a replacement."""
     for sig in (signal.SIGSTOP, signal.SIGKILL):
         for _ in range(3):
-            for pid in session_pids(proc.pid):
+            for pid in session_pids(sid):
                 try:
                     os.kill(pid, sig)
                 except (ProcessLookupError, PermissionError):
                     pass
+
+
+def _kill_all(proc: subprocess.Popen) -> None:
+    """Kill the program and everything it started."""
+    if sys.platform == "win32":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
+                       check=False, capture_output=True)
+    else:
+        _kill_session(proc.pid)
 
 
 def run_guarded(
@@ -89,17 +102,23 @@ def run_guarded(
     env: dict[str, str] | None = None,
 ) -> GuardedResult:
     """Run ``cmd`` in a new session; kill the session past ``max_procs`` or ``timeout``."""
-    flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
+    posix = sys.platform != "win32"
     proc = subprocess.Popen(
         list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, errors="replace",
-        start_new_session=sys.platform != "win32", creationflags=flags,
+        stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=posix,
+        creationflags=0 if posix else subprocess.CREATE_NEW_PROCESS_GROUP,
     )
     seen = {"max": 1, "bomb": False}
     done = threading.Event()
 
     def watch() -> None:
         while not done.wait(_POLL):
+            if proc.poll() is not None:
+                # The program is done: whatever it left behind would hold our pipes open.
+                # (On Windows its pid may already be reused, so the timeout deals with them.)
+                if posix:
+                    _kill_session(proc.pid)
+                return
             count = len(session_pids(proc.pid))
             seen["max"] = max(seen["max"], count)
             if count > max_procs:
@@ -118,10 +137,9 @@ def run_guarded(
     finally:
         done.set()
         watchdog.join()
-        # Leftovers on POSIX; on Windows the pid may be reused once the program has ended.
-        if sys.platform != "win32":
-            _kill_all(proc)
-    return GuardedResult(list(cmd), proc.returncode, stdout, stderr, seen["max"],
+        if posix:
+            _kill_session(proc.pid)
+    return GuardedResult(list(cmd), proc.pid, proc.returncode, stdout, stderr, seen["max"],
                          seen["bomb"], timed_out)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from freezekit.analysis import ERROR, analyse_source
+from freezekit.guard import run_guarded
 from freezekit.rewrite import FixRefused, fix_source
-from tests.guard import run_guarded
 
 CORPUS = Path(__file__).parent / "corpus"
 APPS = sorted(p for p in CORPUS.glob("*.py") if not p.name.endswith(".fixed.py"))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from freezekit.guard import run_guarded
 from tests.freezekit.test_frozen_pyinstaller import (
     MAX_PROCS,
     SCENARIOS,
@@ -30,7 +31,6 @@ from tests.freezekit.test_frozen_pyinstaller import (
     test_stdlib_multiprocessing_without_freeze_support,
     test_strict_argparse_rejects_unknown_arguments_but_children_never_reach_it,
 )
-from tests.guard import run_guarded
 
 pytestmark = [
     pytest.mark.frozen, pytest.mark.guarded,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard import run_guarded
+from freezekit.guard import run_guarded
 
 pytestmark = [pytest.mark.frozen, pytest.mark.guarded,
               pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc")]

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import processing
+from freezekit.guard import run_guarded
 from processing import bootstrap
 from processing.freezing import MARKER
-from tests.guard import run_guarded
 
 SCRIPTS = Path(__file__).parent / "scripts"
 pytestmark = pytest.mark.usefixtures("no_leftover_children")

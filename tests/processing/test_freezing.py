@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import processing
+from freezekit.guard import run_guarded
 from processing import freezing
 from processing.freezing import MARKER, child_command, dispatch_launch, recognise_launch
-from tests.guard import run_guarded
 
 SCRIPTS = Path(__file__).parent / "scripts"
 TRACKER = "from multiprocessing.resource_tracker import main;main(5)"

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from tests.guard import run_guarded
+from freezekit.guard import run_guarded
 
 pytestmark = [
     pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs /dev/shm"),

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from tests.guard import run_guarded, session_pids
+from freezekit.guard import run_guarded, session_pids
 
 pytestmark = pytest.mark.guarded
 
