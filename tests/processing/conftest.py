@@ -1,4 +1,5 @@
-"""Fixtures of the processing tests: no test may leave a child process behind."""
+"""Fixtures of the processing tests: no test may leave a child process behind, and the
+processes that tests can share (a pool, a manager) start once per module and start method."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 import processing
+from processing.managers import SyncManager
+from processing.pool import Pool
+from tests.conftest import START_METHODS
 
 _GRACE = 5.0
 
@@ -22,6 +26,23 @@ def _reap_leftovers() -> list[str]:
         child.kill()
         child.join(_GRACE)
     return names
+
+
+@pytest.fixture(scope="module", params=START_METHODS)
+def pool(request: pytest.FixtureRequest) -> Iterator[Pool]:
+    """One Pool(2) per start method for a module's tests (a spawn worker costs ~70 ms to start);
+    tests that end or reconfigure a pool make their own."""
+    shared = processing.getContext(request.param).Pool(2)
+    yield shared
+    shared.terminate()
+    shared.join(10)
+
+
+@pytest.fixture(scope="module", params=START_METHODS)
+def manager(request: pytest.FixtureRequest) -> Iterator[SyncManager]:
+    """One started SyncManager per start method, shared by a module's tests."""
+    with SyncManager(ctx=processing.getContext(request.param)) as started:
+        yield started
 
 
 @pytest.fixture

@@ -12,17 +12,9 @@ import pytest
 import processing
 from processing.managers import RemoteError, SyncManager
 from processing.process import Process
-from tests.conftest import START_METHODS
 from tests.processing._manager_helpers import CounterManager, RemoteManager, ServingManager
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module", params=START_METHODS)
-def manager(request):
-    """One started SyncManager per start method, shared by this module's tests."""
-    with SyncManager(ctx=processing.getContext(request.param)) as started:
-        yield started
 
 
 def test_the_server_is_started_through_our_launchers(manager):

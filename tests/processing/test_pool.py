@@ -14,23 +14,8 @@ import pytest
 
 import processing
 from processing.pool import RemoteTraceback
-from tests.conftest import START_METHODS
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module", params=START_METHODS)
-def start_method(request: pytest.FixtureRequest) -> str:
-    """Module-scoped here, so that one pool per start method serves every test."""
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def pool(start_method: str):
-    p = processing.getContext(start_method).Pool(2)
-    yield p
-    p.terminate()
-    p.join(10)
 
 
 # Task functions live at module level so spawn and forkserver workers can import them.

@@ -8,17 +8,10 @@ import threading
 import pytest
 
 import processing
-from processing.managers import BaseProxy, IteratorProxy, RemoteError, SyncManager
-from tests.conftest import START_METHODS
+from processing.managers import BaseProxy, IteratorProxy, RemoteError
 from tests.processing._manager_helpers import Counter, CounterManager
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture(scope="module", params=START_METHODS)
-def manager(request):
-    with SyncManager(ctx=processing.getContext(request.param)) as started:
-        yield started
 
 
 def test_call_method_and_get_value(manager):
