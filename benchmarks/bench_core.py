@@ -3,14 +3,17 @@
 Each figure comes from its own child processes and its own pipes or queues, made afresh
 for every round, so neither side inherits the other's state. Throughputs are measured in
 the parent from the moment the children are ready until the last object has arrived.
+
+    python3 benchmarks/bench_core.py [--quick] [--json PATH]
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 
-from harness import Timer, compare, selected
+from harness import Timer, compare, main, selected
 
 import processing
 
@@ -200,3 +203,7 @@ def run(quick: bool) -> list[dict]:
     rows.append(compare("Value read under its lock", *_pair(_value_rate, ops), rounds=rounds,
                         unit="ops/s", target=">= 1.0"))
     return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main(run, __doc__))

@@ -10,9 +10,7 @@ the stdlib Pool, and the concurrent.futures figure is reported beside it.
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
-import json
 import multiprocessing
 import os
 import statistics
@@ -20,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Timer, row, selected
+from harness import Timer, main, row, selected
 
 import processing
 
@@ -118,22 +116,5 @@ def run(quick: bool) -> list[dict]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the pool benchmarks and print them; ``--json PATH`` also writes the rows."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer tasks and rounds")
-    parser.add_argument("--json", metavar="PATH", help="write the rows as JSON to PATH")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    for r in rows:
-        print(f"{r['scenario']:<42} processing {r['processing']:7.2f}  stdlib "
-              f"{r['stdlib']:7.2f}  futures {r['futures']:7.2f} {r['unit']}  ratio "
-              f"{r['ratio']:.2f} (target {r['target']}: {'met' if r['met'] else 'NOT met'})")
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(rows, out, indent=2)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

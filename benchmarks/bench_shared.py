@@ -9,8 +9,6 @@ the sides alternate round by round and the medians are compared.
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing
 import sys
 from multiprocessing import managers as stdlib_managers
@@ -20,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import Timer, compare
+from harness import Timer, compare, main
 
 import processing
 from processing import managers, sharedctypes
@@ -124,22 +122,5 @@ def run(quick: bool) -> list[dict]:
     return [row for row in rows if row is not None]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the shared-memory benchmarks and print them; ``--json PATH`` also writes them."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer operations and rounds")
-    parser.add_argument("--json", metavar="PATH", help="write the rows as JSON to PATH")
-    args = parser.parse_args(argv)
-    rows = run(args.quick)
-    for r in rows:
-        print(f"{r['scenario']:<44} processing {r['processing']:12,.0f}  stdlib "
-              f"{r['stdlib']:12,.0f} {r['unit']:<8} ratio {r['ratio']:.2f} "
-              f"(target {r['target']}: {'met' if r['met'] else 'NOT met'})")
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(rows, out, indent=2)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(run, __doc__))

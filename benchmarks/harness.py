@@ -2,19 +2,25 @@
 
 Every bench module measures a scenario as two callables (processing's side and the
 baseline's) that each return one figure. The machine is shared and noisy, so the sides
-alternate round by round (ABAB...) and the median of each side is reported.
+alternate round by round (ABAB...) and the median of each side is reported. Rows print as
+one table, whether a bench module runs on its own (``main``) or under ``run.py``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
 import time
 from typing import Callable
 
-__all__ = ["Timer", "compare", "row", "selected"]
+__all__ = ["Timer", "compare", "main", "print_table", "row", "selected"]
 
 #: Set by ``run.py --only``: run only the scenarios whose name contains it.
 only: str = ""
+
+COLUMNS = ("scenario", "processing", "stdlib", "unit", "ratio", "target", "met?")
+
 
 def row(scenario: str, processing: float, stdlib: float, unit: str, target: str,
         note: str = "") -> dict:
@@ -64,3 +70,53 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.elapsed = time.perf_counter() - self.start
+
+
+def _figure(value: object) -> str:
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _cells(r: dict) -> list[str]:
+    met = r.get("met")
+    return [
+        str(r.get("scenario", "?")),
+        _figure(r.get("processing", "")),
+        "" if r.get("stdlib") is None else _figure(r["stdlib"]),
+        str(r.get("unit", "")),
+        _figure(r.get("ratio", "")) if r.get("ratio") is not None else "",
+        str(r.get("target", "")),
+        "" if met is None else ("yes" if met else "NO"),
+    ]
+
+
+def print_table(rows: list[dict]) -> None:
+    """The rows as an aligned text table on stdout, then their notes."""
+    table = [list(COLUMNS)] + [_cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    for n, line in enumerate(table):
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(line, widths))))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    for r in rows:
+        if r.get("note"):
+            print(f"  note: {r['scenario']}: {r['note']}")
+
+
+def main(run: Callable[[bool], list[dict]], doc: str, argv: list[str] | None = None) -> int:
+    """The command line of a bench module run on its own: ``[--quick] [--json PATH]``, then
+    ``run(quick)``'s rows as a table (``doc``, the module's docstring, gives the help)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, as run.py --quick")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    args = parser.parse_args(argv)
+    rows = [r for r in run(args.quick) if r]
+    print_table(rows)
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(rows, out, indent=2)
+    return 0

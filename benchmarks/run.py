@@ -19,48 +19,12 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLUMNS = ("scenario", "processing", "stdlib", "unit", "ratio", "target", "met?")
 
 
 def _modules() -> list[str]:
     names = sorted(n[:-3] for n in os.listdir(HERE) if n.startswith("bench_") and n.endswith(".py"))
     # The core primitives first: the other scenarios build on them.
     return sorted(names, key=lambda n: n != "bench_core")
-
-
-def _figure(value: object) -> str:
-    if not isinstance(value, (int, float)):
-        return str(value)
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def _cells(row: dict) -> list[str]:
-    met = row.get("met")
-    return [
-        str(row.get("scenario", "?")),
-        _figure(row.get("processing", "")),
-        "" if row.get("stdlib") is None else _figure(row["stdlib"]),
-        str(row.get("unit", "")),
-        _figure(row.get("ratio", "")) if row.get("ratio") is not None else "",
-        str(row.get("target", "")),
-        "" if met is None else ("yes" if met else "NO"),
-    ]
-
-
-def print_table(rows: list[dict]) -> None:
-    """The rows as an aligned text table on stdout."""
-    table = [list(COLUMNS)] + [_cells(r) for r in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
-    for n, line in enumerate(table):
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(line, widths))))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
-    for r in rows:
-        if r.get("note"):
-            print(f"  note: {r['scenario']}: {r['note']}")
 
 
 def _rows_of(module: object, quick: bool) -> list[dict]:
@@ -112,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{name}: {len(got)} scenarios, {time.perf_counter() - started:.0f} s]",
               file=sys.stderr, flush=True)
 
-    print_table(rows)
+    harness.print_table(rows)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as out:
         json.dump({"python": platform.python_version(), "platform": platform.platform(),
