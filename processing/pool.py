@@ -678,6 +678,13 @@ class _Core:
             pending.popleft()
         return None
 
+    def _take_for(self, worker: _Worker) -> tuple | None:
+        """The next pending task for ``worker``, counted against its maxtasksperchild budget."""
+        task = self._take()
+        if task is not None and worker.budget is not None:
+            worker.budget -= 1
+        return task
+
     def _dispatch(self) -> None:
         """Give pending tasks to workers: every idle worker one first, then fill up."""
         if self.state not in (_RUN, _CLOSE) or not self._pending:
@@ -693,12 +700,10 @@ class _Core:
             for worker, batch in batches.items():
                 if len(worker.held) + len(batch) > level or worker.budget == 0:
                     continue
-                task = self._take()
+                task = self._take_for(worker)
                 if task is None:
                     return
                 batch.append(task)
-                if worker.budget is not None:
-                    worker.budget -= 1
 
     def _refill(self, worker: _Worker) -> None:
         """After a result: top the worker up once it is down to half its depth."""
@@ -707,12 +712,10 @@ class _Core:
             return
         tasks = []
         while len(worker.held) + len(tasks) < depth and worker.budget != 0:
-            task = self._take()
+            task = self._take_for(worker)
             if task is None:
                 break
             tasks.append(task)
-            if worker.budget is not None:
-                worker.budget -= 1
         if tasks:
             self._send(worker, tasks)
 
