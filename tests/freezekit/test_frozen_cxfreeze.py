@@ -24,6 +24,7 @@ from tests.freezekit.test_frozen_pyinstaller import (
     _freezekit_build,
     run,
     test_a_child_starts_its_own_child,
+    test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb,
     test_children_started_from_several_threads_at_once,
     test_process_pool_executor_without_freeze_support,
     test_processing_children_pool_queue_pipe_manager,
@@ -42,6 +43,7 @@ pytestmark = [
 # The imported tests run here with this module's fixtures; __all__ says they are used.
 __all__ = [
     "test_a_child_starts_its_own_child",
+    "test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb",
     "test_children_started_from_several_threads_at_once",
     "test_process_pool_executor_without_freeze_support",
     "test_processing_children_pool_queue_pipe_manager",
@@ -93,19 +95,6 @@ def test_the_app_gets_its_arguments_and_its_exit_status_is_the_programs(onedir: 
     assert report == {"argv": ["argv", "--exit", "3"], "argv0": "scenarios",
                       "name": "__main__", "spec": "scenarios", "file": "scenarios.pyc"}
     assert result.returncode == 3
-
-
-@pytest.mark.parametrize("method", ["spawn", "forkserver"])
-def test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb(
-        onedir: Path, method: str) -> None:
-    report, result = run(onedir, "argv", env={"SCENARIO_UNGUARDED": "1",
-                                              "PROCESSING_START_METHOD": method})
-    assert report == {"unguarded_exitcode": 1}
-    assert "tried to start a new process while it was importing the main module" in (
-        result.stderr)
-    assert "freezekit fix" in result.stderr
-    assert result.returncode == 0
-    assert result.max_procs_seen <= 6
 
 
 def test_app_without_freeze_support_hangs_with_plain_cx_freeze_and_works_with_freezekit(
