@@ -34,23 +34,29 @@ def _echo(conn: Any, queue: Any) -> None:
     queue.put((conn.recv(), os.getpid()))
 
 
-def _round_trip(ctx: Any) -> int:
-    """Start one child with ``ctx``, round-trip a token; the child's pid."""
-    token = secrets.token_hex(8)
-    receiver, sender = ctx.Pipe(duplex=False)
-    queue = ctx.Queue()
-    child = ctx.Process(target=_echo, args=(receiver, queue))
-    child.start()
-    try:
-        sender.send(token)
-        echoed, pid = _answer(queue, child)
-    finally:
-        child.join(_TIMEOUT)
-    if echoed != token or child.exitcode != 0 or pid == os.getpid():
-        raise RuntimeError(
-            f"child {child.name} returned {echoed!r} for {token!r} and exited with "
-            f"{child.exitcode}")
-    return pid
+class _RoundTrip:
+    """One child started with ``ctx`` that echoes a random token back."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.token = secrets.token_hex(8)
+        receiver, self.sender = ctx.Pipe(duplex=False)
+        self.queue = ctx.Queue()
+        # Daemonic, so a failure of one round trip cannot leave the other child waiting.
+        self.child = ctx.Process(target=_echo, args=(receiver, self.queue), daemon=True)
+        self.child.start()
+
+    def finish(self) -> int:
+        """Send the token, check the echo; the child's pid."""
+        try:
+            self.sender.send(self.token)
+            echoed, pid = _answer(self.queue, self.child)
+        finally:
+            self.child.join(_TIMEOUT)
+        if echoed != self.token or self.child.exitcode != 0 or pid == os.getpid():
+            raise RuntimeError(
+                f"child {self.child.name} returned {echoed!r} for {self.token!r} and exited "
+                f"with {self.child.exitcode}")
+        return pid
 
 
 def _answer(queue: Any, child: Any) -> Any:
@@ -74,10 +80,13 @@ def main() -> int:
     """Run the self-test; 0 and the OK line if children re-entered and answered."""
     import processing
 
-    pids = {
-        "processing": _round_trip(processing.getContext("spawn")),
-        "multiprocessing": _round_trip(multiprocessing.get_context("spawn")),
+    # Both children start before either is waited for: the build waits for the slower one
+    # only, not for the sum of two interpreter start-ups.
+    trips = {
+        "processing": _RoundTrip(processing.getContext("spawn")),
+        "multiprocessing": _RoundTrip(multiprocessing.get_context("spawn")),
     }
+    pids = {name: trip.finish() for name, trip in trips.items()}
     line = f"{OK} {json.dumps({'executable': sys.executable, 'child_pids': pids})}"
     if os.environ.get(REPORT_ENV):
         with open(os.environ[REPORT_ENV], "w", encoding="utf-8") as report:
