@@ -79,7 +79,17 @@ class Popen:
         code = 1
         parent_r, child_w = os.pipe()
         child_r, parent_w = os.pipe()
-        self.pid = os.fork()
+        # Made before the fork: every page the parent writes while the child runs is a
+        # copy-on-write fault, so the parent does as little as it can after os.fork().
+        self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
+        self.sentinel = parent_r
+        try:
+            self.pid = os.fork()
+        except BaseException:
+            os.close(child_w)
+            os.close(child_r)
+            self.finalizer()
+            raise
         if self.pid == 0:
             try:
                 run_atexit_in_fork_child()
@@ -91,8 +101,6 @@ class Popen:
                 os._exit(code)
         os.close(child_w)
         os.close(child_r)
-        self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
-        self.sentinel = parent_r
 
     def close(self) -> None:
         if self.finalizer is not None:

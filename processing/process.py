@@ -8,6 +8,7 @@ How a child is launched and how it starts is ours: see ``context.py`` and ``boot
 
 from __future__ import annotations
 
+import _signal
 import os
 import signal
 import sys
@@ -47,6 +48,14 @@ def _raise_process_exit(signum: int, frame: object) -> None:
     raise ProcessExit(PROCESS_EXIT_CODE)
 
 
+# The stop-signal calls below go to the C module ``_signal``: the wrappers in ``signal.py``
+# turn every result into enum members, which in a fork child costs dozens of copy-on-write
+# page faults (the enum machinery is touched for the first time since the fork).
+_HAVE_SIGMASK = hasattr(_signal, "pthread_sigmask")
+_STOP_NUMBER = int(STOP_SIGNAL)
+_STOP_SET = frozenset({_STOP_NUMBER})
+
+
 def install_stop_handler(unblock: bool = True) -> None:
     """Make ``STOP_SIGNAL`` raise ``ProcessExit`` in this (child) process's main thread.
 
@@ -54,29 +63,31 @@ def install_stop_handler(unblock: bool = True) -> None:
     arrives before this handler exists waits instead of killing the child outright; it is
     delivered when the signal is unblocked.
     """
-    signal.signal(STOP_SIGNAL, _raise_process_exit)
-    if unblock and hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {STOP_SIGNAL})
+    _signal.signal(STOP_SIGNAL, _raise_process_exit)
+    if unblock:
+        _unblock_stop_signal()
 
 
-def _unblock_stop_signal(_process: object) -> None:
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {STOP_SIGNAL})
+def _unblock_stop_signal(_process: object = None) -> None:
+    if _HAVE_SIGMASK:
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _STOP_SET)
 
 
-class _StopSignalBlocked:
-    """Context manager: hold back ``STOP_SIGNAL`` in this thread while a child is created."""
+#: BaseProcess._bootstrap calls ``self._after_fork()`` from Python 3.10 on; 3.9 inlines it,
+#: so there the unblocking goes through an after-fork hook instead.
+_HAVE_AFTER_FORK = hasattr(_stdlib_process.BaseProcess, "_after_fork")
 
-    def __enter__(self) -> None:
-        if hasattr(signal, "pthread_sigmask"):
-            self._old = signal.pthread_sigmask(signal.SIG_BLOCK, {STOP_SIGNAL})
-
-    def __exit__(self, *exc: object) -> None:
-        if hasattr(signal, "pthread_sigmask") and STOP_SIGNAL not in self._old:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {STOP_SIGNAL})
+#: ``processing.context``, which imports this module; set on first use, so the start path
+#: (parent and fork child) does not go through the import machinery each time.
+_context: Any = None
 
 
-stop_signal_blocked = _StopSignalBlocked
+def _import_context() -> Any:
+    global _context
+    from processing import context
+
+    _context = context
+    return context
 
 
 def _exit_code_name(code: int) -> str:
@@ -166,36 +177,47 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
         *,
         daemon: bool | None = None,
     ) -> None:
-        super().__init__(group, target, name, tuple(args), dict(kwargs or {}), daemon=daemon)
+        super().__init__(group, target, name, args, kwargs or {}, daemon=daemon)
         if name is None:
             self._name = "Process-" + ":".join(str(i) for i in self._identity)
 
     @staticmethod
     def _Popen(process_obj: Process) -> Any:
-        from processing import context
-
+        context = _context or _import_context()
         return context.launcher_for(process_obj._start_method)(process_obj)
 
     def start(self) -> None:
         """Start the child; it runs ``run()``. At most once per process object."""
-        from processing import context
-
-        context.check_not_importing_main()
-        with stop_signal_blocked():
+        (_context or _import_context()).check_not_importing_main()
+        if not _HAVE_SIGMASK:
             super().start()
+            return
+        # The child inherits the mask: a stop() before its handler exists waits for it.
+        held = _signal.pthread_sigmask(_signal.SIG_BLOCK, _STOP_SET)
+        try:
+            super().start()
+        finally:
+            if _STOP_NUMBER not in held:
+                _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _STOP_SET)
 
     def _bootstrap(self, parent_sentinel: int | None = None) -> int:
-        from processing import context
-
-        context.force_default_method(self._start_method)
+        (_context or _import_context()).force_default_method(self._start_method)
         install_stop_handler(unblock=False)
-        # Unblocked by the last after-fork hook, which BaseProcess._bootstrap runs inside the
-        # block that turns SystemExit into the exit code (on 3.9 too, which has no
-        # _after_fork()): a stop() that came during the launch ends the child with 127.
-        from multiprocessing import util
+        # The signal is unblocked after the after-fork hooks, which BaseProcess._bootstrap
+        # runs inside the block that turns SystemExit into the exit code: a stop() that came
+        # during the launch ends the child with 127.
+        if not _HAVE_AFTER_FORK:
+            from multiprocessing import util
 
-        util.register_after_fork(self, _unblock_stop_signal)
+            util.register_after_fork(self, _unblock_stop_signal)
         return super()._bootstrap(parent_sentinel)
+
+    if _HAVE_AFTER_FORK:
+
+        @staticmethod
+        def _after_fork() -> None:
+            _stdlib_process.BaseProcess._after_fork()
+            _unblock_stop_signal()
 
     def stop(self) -> None:
         """Raise ``ProcessExit`` in the child (a ``SystemExit``; it may catch it)."""
