@@ -6,11 +6,13 @@ before exit is never lost. Unlike the stdlib's feeder, which pickles and writes 
 on its own, ours takes everything buffered so far, pickles it with one reused pickler and
 writes it in one ``write()`` under one acquire of the write lock.
 
-``putMany()`` sends its objects as *batch frames*: one frame of many pickles, so a reader
-gets up to a few hundred objects with two ``read()`` calls. A reader that takes fewer objects
-than a batch holds (``get()`` takes one) leaves the rest in a small shared-memory area that
-every reader checks first, under the same read lock, so the objects of a batch stay
-available to every consumer, in order.
+Readers share a *read buffer*, a small shared-memory area used under the read lock: a
+reader takes its frames from the buffer and, when it needs more, fills the buffer with one
+``read()`` of whatever the pipe holds (up to 64 KiB), so a ``get()`` costs one system call
+per many objects instead of two per object, and what one reader read stays available to
+every reader, in order. ``putMany()`` sends its objects as *batch frames* (one frame whose
+payload is the frames of many pickles), which the buffer unwraps; a frame too big for the
+buffer is read straight into its own bytes by the reader that takes it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any
 
-from processing.connection import read_frame
 from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
@@ -42,10 +43,12 @@ __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQu
 _ForkingPickler = _stdlib_context.reduction.ForkingPickler
 _HEADER = struct.Struct("!i")  # the stdlib's frame header: payload length, big-endian
 _LONG_HEADER = struct.Struct("!Q")  # after a header of -1, for payloads of 2 GiB or more
-_PENDING_HEADER = struct.Struct("II")  # start and end of the unread part of a batch
+_PENDING_HEADER = struct.Struct("II")  # start and end of the unread bytes in the read buffer
+_BASE = _PENDING_HEADER.size  # where the read buffer's bytes begin
 _BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
+_BATCH_BYTE = _BATCH[0]
 
-#: Largest batch frame; also the size of the area that holds the unread rest of one.
+#: Largest batch frame; also the size of the shared read buffer.
 _BATCH_BYTES = 64 * 1024
 #: The feeder writes at most this much per ``write()`` (bigger objects go alone).
 _WRITE_BYTES = 256 * 1024
@@ -216,17 +219,6 @@ def _encode(encoder: _Encoder, obj: Any, onerror: Any, queue_sem: Any) -> bytes 
 # ------------------------------------------------------------------------- the reader side
 
 
-def _split(data: Any, pos: int, end: int, limit: int) -> tuple[list[bytes], int]:
-    """Up to ``limit`` pickles from the sub-frames in ``data[pos:end]``; and where they end."""
-    out = []
-    unpack_from = _HEADER.unpack_from
-    while pos < end and len(out) < limit:
-        (n,) = unpack_from(data, pos)
-        out.append(bytes(data[pos + 4 : pos + 4 + n]))
-        pos += 4 + n
-    return out, pos
-
-
 class Queue(_stdlib.Queue):
     """A FIFO queue for processes. With ``maxsize`` > 0, ``put()`` blocks while it is full."""
 
@@ -252,6 +244,7 @@ class Queue(_stdlib.Queue):
         self._close = None
         self._poll = self._reader.poll
         self._recv_bytes = self._reader.recv_bytes
+        self._fd = self._reader.fileno()
         self._view = memoryview(self._pending).cast("B")  # type: ignore[arg-type]
 
     # -- putting ------------------------------------------------------------------------
@@ -352,38 +345,98 @@ class Queue(_stdlib.Queue):
         return pickles
 
     def _has_pending(self) -> bool:
-        start, end = _PENDING_HEADER.unpack_from(self._view, 0)
-        return start != end
+        """Whether the read buffer holds a whole frame (so a get() needs not wait)."""
+        view = self._view
+        start, end = _PENDING_HEADER.unpack_from(view, 0)
+        while end - start >= 4:
+            (n,) = _HEADER.unpack_from(view, _BASE + start)
+            if n > 0 and end - start > 4 and view[_BASE + start + 4] == _BATCH_BYTE:
+                start += 5  # a batch frame: look at its first pickle
+                continue
+            return 0 <= n <= end - start - 4
+        return False
 
     def _take(self, limit: int) -> list[bytes]:
-        """Under the read lock: up to ``limit`` pickles, the rest of a batch first, then what
-        the pipe holds now (waiting only when there is nothing at all)."""
-        pickles = self._take_pending(limit)
-        while len(pickles) < limit:
-            if pickles and not self._readable_now():
-                break
-            payload = read_frame(self._reader.fileno()) if _POSIX else self._recv_bytes()
-            if payload[:1] != _BATCH:
-                pickles.append(payload)
-                continue
-            got, pos = _split(payload, 1, len(payload), limit - len(pickles))
-            pickles += got
-            rest = len(payload) - pos
-            if rest:
-                base = _PENDING_HEADER.size
-                self._view[base : base + rest] = memoryview(payload)[pos:]
-                _PENDING_HEADER.pack_into(self._view, 0, 0, rest)
+        """Under the read lock: up to ``limit`` pickles from the read buffer, refilled from
+        the pipe while more are wanted (waiting only when there is nothing at all)."""
+        view = self._view
+        unpack_from = _HEADER.unpack_from
+        start, end = _PENDING_HEADER.unpack_from(view, 0)
+        pickles: list[bytes] = []
+        try:
+            while len(pickles) < limit:
+                avail = end - start
+                if avail >= 4:
+                    at = _BASE + start
+                    (n,) = unpack_from(view, at)
+                    if n > 0 and avail > 4 and view[at + 4] == _BATCH_BYTE:
+                        start += 5  # a batch frame: its payload is the frames of its pickles
+                        continue
+                    if 0 <= n <= avail - 4:
+                        pickles.append(bytes(view[at + 4 : at + 4 + n]))
+                        start += 4 + n
+                        continue
+                    if not 0 <= n <= _BATCH_BYTES - 4:  # this frame cannot fit in the buffer
+                        if pickles:
+                            break
+                        pickles.append(self._read_big_frame(start, end))
+                        start = end = 0
+                        continue
+                if pickles and not self._readable_now():
+                    break
+                if _POSIX:
+                    start, end = self._refill(start, end)
+                    continue
+                # Message-mode pipes: one message at a time; the buffer is empty here, as it
+                # only ever holds the whole frames of a batch.
+                payload = self._recv_bytes()
+                if payload[:1] != _BATCH:
+                    pickles.append(payload)
+                    continue
+                start, end = 0, len(payload) - 1
+                view[_BASE : _BASE + end] = memoryview(payload)[1:]
+        finally:
+            _PENDING_HEADER.pack_into(view, 0, *((0, 0) if start == end else (start, end)))
         return pickles
 
-    def _take_pending(self, limit: int) -> list[bytes]:
-        start, end = _PENDING_HEADER.unpack_from(self._view, 0)
+    def _refill(self, start: int, end: int) -> tuple[int, int]:
+        """POSIX: read what the pipe holds into the read buffer (waiting for at least a byte)."""
+        view = self._view
         if start == end:
-            return []
-        base = _PENDING_HEADER.size
-        pickles, pos = _split(self._view, base + start, base + end, limit)
-        pos -= base
-        _PENDING_HEADER.pack_into(self._view, 0, *((0, 0) if pos == end else (pos, end)))
-        return pickles
+            start = end = 0
+        elif start and end > _BATCH_BYTES // 2:  # move the unread part to the front for room
+            view[_BASE : _BASE + end - start] = view[_BASE + start : _BASE + end]
+            start, end = 0, end - start
+        got = os.readv(self._fd, [view[_BASE + end : _BASE + _BATCH_BYTES]])
+        if not got:
+            if start != end:
+                raise OSError("got end of file during message")
+            raise EOFError
+        return start, end + got
+
+    def _read_big_frame(self, start: int, end: int) -> bytes | bytearray:
+        """POSIX: the payload of the frame at the front of the read buffer, too big for the
+        buffer: the part already read, then the rest straight from the pipe."""
+        view = self._view
+        while end - start < 4 or (
+            _HEADER.unpack_from(view, _BASE + start)[0] == -1 and end - start < 12
+        ):
+            start, end = self._refill(start, end)
+        (n,) = _HEADER.unpack_from(view, _BASE + start)
+        head = 4
+        if n == -1:
+            (n,) = _LONG_HEADER.unpack_from(view, _BASE + start + 4)
+            head = 12
+        payload = bytearray(n)
+        have = end - start - head
+        payload[:have] = view[_BASE + start + head : _BASE + end]
+        rest = memoryview(payload)[have:]
+        while rest:
+            got = os.readv(self._fd, [rest])
+            if not got:
+                raise OSError("got end of file during message")
+            rest = rest[got:]
+        return payload
 
     def _readable_now(self) -> bool:
         if not _POSIX:

@@ -150,3 +150,104 @@ def test_bounded_put_many_waits_for_room_instead_of_overfilling():
     putter.join(TIMEOUT)
     assert not putter.is_alive()
     assert got == list(range(6))
+
+
+# -- the shared read buffer: one read() serves many get() calls, in whichever process
+
+
+def _get_when_set(q, go, count, out):
+    """Wait for ``go``, then take ``count`` objects: one with get(), the rest with get_nowait()."""
+    assert go.wait(TIMEOUT)
+    first = q.get(timeout=TIMEOUT)
+    out.put([first] + [q.get_nowait() for _ in range(count - 1)])
+
+
+def _two_readers(ctx, put, second_count: int) -> tuple:
+    """Start two readers, put with ``put(q)``, flush the feeder into the pipe (close +
+    join_thread); then the first reader takes one object and exits, and the second takes
+    ``second_count``, never waiting after its first."""
+    q, out = ctx.Queue(), ctx.Queue()
+    go = [ctx.Event(), ctx.Event()]
+    readers = [ctx.Process(target=_get_when_set, args=(q, go[i], n, out))
+               for i, n in enumerate((1, second_count))]
+    for r in readers:
+        r.start()
+    put(q)
+    q.close()
+    q.join_thread()  # everything is in the pipe now, so the first reader's read() takes it all
+    got = []
+    for r, event in zip(readers, go):
+        event.set()
+        got.append(out.get(timeout=TIMEOUT))
+        r.join(TIMEOUT)
+        assert r.exitcode == 0
+    return got[0], got[1]
+
+
+@pytest.mark.timeout(60)
+def test_what_one_reader_read_ahead_is_got_by_the_next_without_waiting(ctx):
+    # The first reader reads all 50 frames and takes one; the rest wait in the shared
+    # buffer, where a reader that does not wait finds each of them.
+    first, rest = _two_readers(ctx, lambda q: [q.put(i) for i in range(50)], 49)
+    assert first == [0]
+    assert rest == list(range(1, 50))
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_read_ahead_behind_a_plain_object_is_ready_at_once(ctx):
+    first, rest = _two_readers(ctx, lambda q: (q.put("first"), q.putMany(range(10))), 10)
+    assert first == ["first"]
+    assert rest == list(range(10))
+
+
+def _put_sizes(q, sizes, tag):
+    for i, n in enumerate(sizes):
+        q.put((tag, i, b"b" * n))
+
+
+# Payload sizes around the read buffer's (64 KiB) limits, between small objects that leave
+# partial frames at every offset.
+_SIZES = [n for big in (65_400, 65_480, 65_490, 65_500, 65_530, 70_000, 300_000)
+          for n in (10, 3_000, big, 700)]
+
+
+@pytest.mark.timeout(60)
+def test_objects_near_and_beyond_the_read_buffer_size_arrive_whole_and_in_order(ctx):
+    q = ctx.Queue()
+    producer = ctx.Process(target=_put_sizes, args=(q, _SIZES, "p"))
+    producer.start()
+    got = [q.get(timeout=TIMEOUT) for _ in _SIZES]
+    producer.join(TIMEOUT)
+    assert [(i, len(data)) for _, i, data in got] == list(enumerate(_SIZES))
+    assert all(set(data) <= {ord("b")} for _, _, data in got)
+
+
+def _drain_until_none(q, out):
+    got = []
+    while (item := q.get(timeout=TIMEOUT)) is not None:
+        got.append(item[:2] + (len(item[2]),))
+    out.put(got)
+
+
+@pytest.mark.timeout(90)
+def test_several_producers_and_consumers_of_mixed_sizes_each_object_once(ctx):
+    q, out = ctx.Queue(), ctx.Queue()
+    sizes = _SIZES * 3
+    consumers = [ctx.Process(target=_drain_until_none, args=(q, out)) for _ in range(2)]
+    producers = [ctx.Process(target=_put_sizes, args=(q, sizes, tag)) for tag in "ab"]
+    for p in consumers + producers:
+        p.start()
+    for p in producers:
+        p.join(TIMEOUT)
+    for _ in consumers:
+        q.put(None)
+    parts = [out.get(timeout=TIMEOUT) for _ in consumers]
+    for p in consumers:
+        p.join(TIMEOUT)
+        assert p.exitcode == 0
+    every = sorted(x for part in parts for x in part)
+    assert every == sorted((tag, i, n) for tag in "ab" for i, n in enumerate(sizes))
+    for part in parts:  # each consumer sees each producer's objects in their order
+        for tag in "ab":
+            mine = [i for t, i, _ in part if t == tag]
+            assert mine == sorted(mine)
