@@ -1,16 +1,27 @@
 """freezekit: check, fix and freeze Python apps that start processes."""
 
-from freezekit.analysis import Finding, SourceError, analyse_source, check
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
 __all__ = ["Finding", "SourceError", "__version__", "analyse_source", "check", "fix"]
 
+# Imported on first use, and by a name in a string: a frozen program imports (and a freezer
+# bundles) freezekit.selftest, which needs none of the checker or the rewriter.
+_LAZY = {
+    "Finding": "freezekit.analysis",
+    "SourceError": "freezekit.analysis",
+    "analyse_source": "freezekit.analysis",
+    "check": "freezekit.analysis",
+    "fix": "freezekit.rewrite",
+}
+
 
 def __getattr__(name: str) -> object:
-    # `fix` lives in rewrite.py, imported on first use so that `check` stays light.
-    if name == "fix":
-        from freezekit.rewrite import fix
-
-        return fix
-    raise AttributeError(f"module 'freezekit' has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module 'freezekit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

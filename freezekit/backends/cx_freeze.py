@@ -58,6 +58,13 @@ class CxFreezeBackend(Backend):
             # cx_Freeze's own multiprocessing patch would warn about a missing
             # freeze_support() in our entry script, whose dispatch makes it unnecessary.
             "constants": ["ignore_freeze_support_message=1"],
+            # Warnings and missing modules only, unless -v asked to see everything; an error
+            # is a traceback in the log either way. ``-- --silent-level=N`` overrides this.
+            "silent_level": 0 if spec.echo is not None else 1,
+            # Modules as .pyc files in lib/ rather than deflated into library.zip: every
+            # process of the program, each child included, starts ~15 ms sooner (not
+            # inflating its imports) for 2 MB more on disk.
+            "no_compress": True,
         }
         executable = {
             "script": str(spec.entry_script),
@@ -77,7 +84,6 @@ class CxFreezeBackend(Backend):
         with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
             log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
             log.flush()
-            # setuptools writes its egg-info into the current folder: keep it in the work path.
             returncode = _run_logged(cmd, log, spec, cwd=options_path.parent)
         if returncode != 0:
             raise BackendFailed(
@@ -113,13 +119,30 @@ def _tail(log: Path, lines: int = _TAIL_LINES) -> str:
 def _freeze(options_path: str) -> None:
     """In the subprocess: run cx_Freeze's ``setup()`` with the options written by build()."""
     from cx_Freeze import Executable, setup
+    from setuptools import Command
+
+    class NoEggInfo(Command):
+        """build_exe first runs egg_info, which writes an egg-info folder for the project
+        being built: here there is none, so that is time spent on a folder nobody reads."""
+
+        user_options: list[tuple[str, str | None, str]] = []  # noqa: RUF012 (Command API)
+
+        def initialize_options(self) -> None:
+            """Nothing to configure."""
+
+        def finalize_options(self) -> None:
+            """Nothing to configure."""
+
+        def run(self) -> None:
+            """Nothing to write."""
 
     options = json.loads(Path(options_path).read_text("utf-8"))
     build_exe = options["build_exe"]
     build_exe["path"] = [*build_exe["path"], *sys.path]
     build_exe["include_files"] = [tuple(pair) for pair in build_exe["include_files"]]
     setup(name=options["name"], executables=[Executable(**options["executable"])],
-          options={"build_exe": build_exe}, script_args=options["script_args"])
+          options={"build_exe": build_exe}, script_args=options["script_args"],
+          cmdclass={"egg_info": NoEggInfo})
 
 
 if __name__ == "__main__":

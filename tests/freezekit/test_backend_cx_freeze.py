@@ -58,6 +58,10 @@ def test_options_map_to_cx_freeze_equivalents(tmp_path: Path) -> None:
     assert build_exe["includes"] == ["app", "freezekit.selftest", "json.tool"]
     assert build_exe["packages"] == ["processing"]
     assert build_exe["include_files"] == [[str(tmp_path / "assets"), "share/assets"]]
+    # The log holds warnings and errors unless -v (an echo) asks for cx_Freeze's every line.
+    assert build_exe["silent_level"] == 1
+    spec.echo = print
+    assert get_backend("cx_freeze").options(spec)["build_exe"]["silent_level"] == 0
     assert options["script_args"] == ["build_exe", "--excludes=tkinter"]
 
 
