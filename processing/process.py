@@ -101,8 +101,9 @@ def _exit_code_name(code: int) -> str:
     return str(code)
 
 
-class _ProcessApi:
-    """The processing 0.52 spellings and repr, shared by ``Process`` and the main process."""
+class ThreadLikeApi:
+    """The processing 0.52 spellings that a process shares with a thread (and with
+    ``processing.dummy.Process``, which is one)."""
 
     def isAlive(self) -> bool:
         """Whether the child is running; a finished child is joined (reaped) by this call."""
@@ -120,12 +121,17 @@ class _ProcessApi:
     def setDaemon(self, daemonic: bool) -> None:
         self.daemon = daemonic
 
-    def getPid(self) -> int | None:
-        return self.pid
-
     def getExitCode(self) -> int | None:
         """None while running; negative -N when the child was killed by signal N."""
         return self.exitcode
+
+
+class _ProcessApi(ThreadLikeApi):
+    """The rest of the 0.52 spellings and the repr, shared by ``Process`` and the main
+    process."""
+
+    def getPid(self) -> int | None:
+        return self.pid
 
     def getAuthKey(self) -> bytes:
         return self.authkey

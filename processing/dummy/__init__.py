@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from processing import sharedctypes
 from processing.dummy.connection import Client, Listener, Pipe
+from processing.process import ThreadLikeApi
 from processing.sharedtypes import SharedArray, SharedStruct, SharedValue
 
 if TYPE_CHECKING:
@@ -82,26 +83,8 @@ def cpu_count() -> int:
 cpuCount = cpu_count
 
 
-class Process(_stdlib.DummyProcess):
+class Process(ThreadLikeApi, _stdlib.DummyProcess):
     """A thread with the interface of ``processing.Process``."""
-
-    def isAlive(self) -> bool:
-        return self.is_alive()
-
-    def getName(self) -> str:
-        return self.name
-
-    def setName(self, name: str) -> None:
-        self.name = name
-
-    def isDaemon(self) -> bool:
-        return self.daemon
-
-    def setDaemon(self, daemonic: bool) -> None:
-        self.daemon = daemonic
-
-    def getExitCode(self) -> int | None:
-        return self.exitcode
 
 
 def _lock_for(lock: Any) -> Any:
