@@ -22,6 +22,7 @@ import queue
 import sys
 import threading
 import traceback
+from multiprocessing import connection as _stdlib_connection
 from multiprocessing import managers as _stdlib
 from multiprocessing import process as _stdlib_process
 from multiprocessing import util
@@ -32,6 +33,7 @@ from processing import sharedctypes, sharedtypes
 from processing.connection import (
     HANDSHAKE_TIMEOUT,
     AuthenticationError,
+    _adopt,
     _as_authkey,
     authenticate_peer,
 )
@@ -69,6 +71,24 @@ __all__ = [
 
 
 # -- the server ----------------------------------------------------------------------------
+
+
+def _is_stdlib_connection(conn: Any) -> bool:
+    """Whether ``conn`` is a stdlib-built connection (not, say, an xmlrpclib wrapper)."""
+    return isinstance(conn, _stdlib_connection._ConnectionBase)
+
+
+def _client(address: Any, authkey: Any = None) -> Any:
+    """The stdlib's ``Client``, returning one of our connections: the manager protocol is
+    a send and a recv per call, and ours send with one write and a reused pickler."""
+    conn = _stdlib_connection.Client(address, authkey=authkey)
+    _adopt(conn)
+    return conn
+
+
+def _client_for(serializer: str) -> Callable[..., Any]:
+    """The client function for ``serializer``: ours for pickle, the stdlib's otherwise."""
+    return _client if serializer == "pickle" else _stdlib.listener_client[serializer][1]
 
 
 class _TracebackAttaching:
@@ -127,6 +147,8 @@ class Server(_stdlib.Server):
             except OSError:
                 continue
             peer = self.listener.last_accepted
+            if _is_stdlib_connection(conn):
+                _adopt(conn)  # ours send and receive faster; the bytes are the same
             threading.Thread(target=self.handle_request, args=(conn, peer), daemon=True).start()
 
     def handle_request(self, conn: Any, peer: Any = None) -> None:
@@ -176,6 +198,10 @@ class _SyncRegistry:
 class BaseProxy(_stdlib.BaseProxy):
     """A proxy for an object that lives in a manager's server process; processing adds
     the 0.52 names, copies that are new proxies, and remote tracebacks as causes."""
+
+    def __init__(self, token: Token, serializer: str, *args: Any, **kwds: Any) -> None:
+        super().__init__(token, serializer, *args, **kwds)
+        self._Client = _client_for(serializer)
 
     def _callmethod(self, methodname: str, args: tuple = (), kwds: dict | None = None) -> Any:
         if self._manager is None:
@@ -296,8 +322,7 @@ def AutoProxy(
 ) -> Any:
     """A proxy whose methods are the public methods of the referent (asked of the server)."""
     if exposed is None:
-        client = _stdlib.listener_client[serializer][1]
-        conn = client(token.address, authkey=authkey)
+        conn = _client_for(serializer)(token.address, authkey=authkey)
         try:
             exposed = _stdlib.dispatch(conn, None, "get_methods", (token,))
         finally:
@@ -389,6 +414,7 @@ class BaseManager(_stdlib.BaseManager):
 
             ctx = default_context.get_context()
         super().__init__(address, _as_authkey(authkey), serializer, ctx, **options)
+        self._Client = _client_for(serializer)
 
     def start(self, initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
         """Start the server in a child process (through our launchers)."""

@@ -68,3 +68,37 @@ def test_end_of_file_is_eoferror():
     sender.close()
     with pytest.raises(EOFError):
         receiver.recv()
+
+
+class _Unpicklable:
+    def __reduce__(self):
+        raise TypeError("not today")
+
+
+def test_a_failed_send_leaves_later_messages_intact():
+    sender, receiver = _pair(True, True)
+    with pytest.raises(TypeError, match="not today"):
+        sender.send(["before", _Unpicklable()])
+    sender.send({"after": [1, 2]})
+    assert receiver.poll(TIMEOUT)
+    assert receiver.recv() == {"after": [1, 2]}
+
+
+class _SendsWhilePickled:
+    """Sends a message on another connection from inside its own pickling (re-entry)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __reduce__(self):
+        self.conn.send({"inner": True})
+        return (dict, ({"outer": True},))
+
+
+def test_a_reducer_may_send_while_its_object_is_being_sent():
+    sender, receiver = _pair(True, True)
+    side_sender, side_receiver = _pair(True, True)
+    sender.send([_SendsWhilePickled(side_sender)])
+    assert side_receiver.poll(TIMEOUT) and receiver.poll(TIMEOUT)
+    assert side_receiver.recv() == {"inner": True}
+    assert receiver.recv() == [{"outer": True}]
