@@ -85,36 +85,63 @@ class _Encoder:
             self._pickler.clear_memo()
         return buf.getvalue()
 
+    def dump_batch(self, objs: list[Any], onerror: Any, queue_sem: Any) -> tuple[list[bytes], int]:
+        """The payloads of ``objs`` as batch frames of at most ``_BATCH_BYTES`` (a lone pickle
+        as a plain frame) and how many were pickled. All are pickled into one buffer, with
+        the memo cleared between objects so that they share no identity, as with ``put()``;
+        one that cannot be pickled is reported and counted out."""
+        buf, pickler = self._buf, self._pickler
+        dump, clear_memo, tell, write = pickler.dump, pickler.clear_memo, buf.tell, buf.write
+        payloads: list[bytes] = []
+        starts: list[int] = []  # where each pickle's frame header is in ``buf``
+        count = 0
+        buf.seek(0)
+        buf.truncate()
+        write(_BATCH)
+        for obj in objs:
+            at = tell()
+            write(b"\0\0\0\0")
+            try:
+                dump(obj)
+            except Exception as exc:  # noqa: BLE001 (any pickling error is the caller's)
+                buf.seek(at)
+                buf.truncate()
+                queue_sem.release()
+                onerror(exc, obj)
+                continue
+            finally:
+                clear_memo()
+            count += 1
+            if tell() > _BATCH_BYTES and starts:  # does not fit: close the batch before it
+                rest = buf.getvalue()[at:]
+                payloads.append(_close_batch(buf, starts, at))
+                buf.seek(0)
+                buf.truncate()
+                write(_BATCH)
+                write(rest)
+                starts = []
+                at = len(_BATCH)
+            starts.append(at)
+        if starts:
+            payloads.append(_close_batch(buf, starts, tell()))
+        return payloads, count
+
+
+def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> bytes:
+    """The batch frame payload of the pickles at ``starts`` in ``buf`` (ending at ``end``),
+    their frame headers filled in; a lone pickle as itself."""
+    if len(starts) == 1:
+        return buf.getvalue()[starts[0] + 4 : end]
+    pack_into = _HEADER.pack_into
+    with buf.getbuffer() as view:
+        for at, nxt in zip(starts, [*starts[1:], end]):
+            pack_into(view, at, nxt - at - 4)
+    return buf.getvalue()[:end]
+
 
 def _frame(payload: bytes) -> bytes:
     n = len(payload)
     return _HEADER.pack(n) if n < 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(n)
-
-
-def _batch_payloads(pickles: list[bytes]) -> list[bytes]:
-    """Group pickles into batch frames of at most ``_BATCH_BYTES``; a pickle that does not
-    fit in one goes as a plain frame."""
-    out: list[bytes] = []
-    group: list[bytes] = []
-    size = len(_BATCH)
-
-    def close_group() -> None:
-        if len(group) == 1:
-            out.append(group[0])
-        elif group:
-            parts = [_BATCH]
-            for p in group:
-                parts += (_HEADER.pack(len(p)), p)
-            out.append(b"".join(parts))
-
-    for p in pickles:
-        if size + 4 + len(p) > _BATCH_BYTES and group:
-            close_group()
-            group, size = [], len(_BATCH)
-        group.append(p)
-        size += 4 + len(p)
-    close_group()
-    return out
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -177,10 +204,9 @@ def _feed(buffer: Any, writer: _Writer, reader_close: Any, writer_close: Any,
                 stop = True
                 break
             if type(item) is _Many:
-                pickles = [p for p in (_encode(encoder, obj, onerror, queue_sem) for obj in item)
-                           if p is not None]
-                payloads += _batch_payloads(pickles)
-                items += len(pickles)
+                batches, count = encoder.dump_batch(item, onerror, queue_sem)
+                payloads += batches
+                items += count
             else:
                 pickled = _encode(encoder, item, onerror, queue_sem)
                 if pickled is not None:

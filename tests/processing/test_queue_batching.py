@@ -125,6 +125,29 @@ def test_an_unpicklable_object_in_put_many_is_reported_and_skipped(capfd):
     assert "pickle" in capfd.readouterr().err.lower()
 
 
+def test_put_many_objects_share_no_identity_and_a_cycle_round_trips():
+    q = processing.Queue()
+    shared = [1, 2]
+    cycle: list = ["c"]
+    cycle.append(cycle)
+    q.putMany([shared, shared, [shared, shared], cycle, cycle])
+    a, b, pair, c1, c2 = q.getMany(5, timeout=TIMEOUT)
+    assert a == b == [1, 2] and a is not b  # as with two put() calls
+    assert pair[0] is pair[1]  # identity within one object is kept
+    assert c1[1] is c1 and c2[1] is c2 and c1 is not c2
+
+
+def test_an_object_failing_halfway_through_pickling_leaves_the_batch_whole(capfd):
+    q = processing.Queue()
+    items = [b"a" * 300, [b"b" * 300, lambda: None], {"k": b"c" * 300}, b"d" * 70_000, "e"]
+    q.putMany(items)
+    got: list = []
+    while len(got) < 4:
+        got += q.getMany(10, timeout=TIMEOUT)
+    assert got == [items[0], items[2], items[3], items[4]]
+    assert "pickle" in capfd.readouterr().err.lower()
+
+
 def test_joinable_put_many_counts_every_task():
     q = processing.JoinableQueue()
     q.putMany(["x", "y", "z"])
