@@ -11,7 +11,8 @@ reader takes its frames from the buffer and, when it needs more, fills the buffe
 ``read()`` of whatever the pipe holds (up to 64 KiB), so a ``get()`` costs one system call
 per many objects instead of two per object, and what one reader read stays available to
 every reader, in order. ``putMany()`` sends its objects as *batch frames* (one frame whose
-payload is the frames of many pickles), which the buffer unwraps; a frame too big for the
+payload is a count and the frames of many pickles): a ``getMany()`` that wants all of a
+batch copies it out in one piece, else the buffer unwraps it; a frame too big for the
 buffer is read straight into its own bytes by the reader that takes it.
 """
 
@@ -47,6 +48,8 @@ _PENDING_HEADER = struct.Struct("II")  # start and end of the unread bytes in th
 _BASE = _PENDING_HEADER.size  # where the read buffer's bytes begin
 _BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
 _BATCH_BYTE = _BATCH[0]
+_COUNT = struct.Struct("!I")  # after _BATCH: how many pickles the batch frame holds
+_BATCH_HEAD = len(_BATCH) + _COUNT.size
 
 #: Largest batch frame; also the size of the shared read buffer.
 _BATCH_BYTES = 64 * 1024
@@ -97,7 +100,7 @@ class _Encoder:
         count = 0
         buf.seek(0)
         buf.truncate()
-        write(_BATCH)
+        write(_BATCH + bytes(_COUNT.size))
         for obj in objs:
             at = tell()
             write(b"\0\0\0\0")
@@ -117,10 +120,10 @@ class _Encoder:
                 payloads.append(_close_batch(buf, starts, at))
                 buf.seek(0)
                 buf.truncate()
-                write(_BATCH)
+                write(_BATCH + bytes(_COUNT.size))
                 write(rest)
                 starts = []
-                at = len(_BATCH)
+                at = _BATCH_HEAD
             starts.append(at)
         if starts:
             payloads.append(_close_batch(buf, starts, tell()))
@@ -134,6 +137,7 @@ def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> bytes:
         return buf.getvalue()[starts[0] + 4 : end]
     pack_into = _HEADER.pack_into
     with buf.getbuffer() as view:
+        _COUNT.pack_into(view, len(_BATCH), len(starts))
         for at, nxt in zip(starts, [*starts[1:], end]):
             pack_into(view, at, nxt - at - 4)
     return buf.getvalue()[:end]
@@ -245,6 +249,27 @@ def _encode(encoder: _Encoder, obj: Any, onerror: Any, queue_sem: Any) -> bytes 
 # ------------------------------------------------------------------------- the reader side
 
 
+def _loads_all(chunks: list[Any]) -> list[Any]:
+    """Unpickle what ``Queue._take`` returned: a pickle on its own, or a chunk of consecutive
+    frames and their number. Each object gets its own ``loads()``: an unpickler reused across
+    them keeps its memo count, which would break objects that refer to themselves."""
+    loads = _ForkingPickler.loads
+    unpack_from = _HEADER.unpack_from
+    out: list[Any] = []
+    append = out.append
+    for chunk in chunks:
+        if type(chunk) is not tuple:
+            append(loads(chunk))
+            continue
+        data, count = chunk
+        at = 0
+        for _ in range(count):
+            (n,) = unpack_from(data, at)
+            at += 4 + n
+            append(loads(data[at - n : at]))
+    return out
+
+
 class Queue(_stdlib.Queue):
     """A FIFO queue for processes. With ``maxsize`` > 0, ``put()`` blocks while it is full."""
 
@@ -336,7 +361,7 @@ class Queue(_stdlib.Queue):
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``."""
-        return _ForkingPickler.loads(self._get_pickles(1, block, timeout)[0])
+        return _loads_all(self._get_pickles(1, block, timeout))[0]
 
     def getMany(self, max_items: int, block: bool = True,
                 timeout: float | None = None) -> list[Any]:
@@ -344,15 +369,14 @@ class Queue(_stdlib.Queue):
         waits (up to ``timeout``) only for the first; ``Empty`` if none came."""
         if not isinstance(max_items, int) or max_items < 1:
             raise ValueError(f"max_items must be a positive int, not {max_items!r}")
-        loads = _ForkingPickler.loads
-        return [loads(p) for p in self._get_pickles(max_items, block, timeout)]
+        return _loads_all(self._get_pickles(max_items, block, timeout))
 
-    def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[bytes]:
+    def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[Any]:
         if self._closed:
             raise ValueError(f"Queue {self!r} is closed")
         if block and timeout is None:
             with self._rlock:
-                pickles = self._take(limit)
+                chunks, count = self._take(limit)
         else:
             deadline = time.monotonic() + timeout if block and timeout is not None else 0.0
             if not self._rlock.acquire(block, timeout):
@@ -362,13 +386,13 @@ class Queue(_stdlib.Queue):
                     wait = max(0.0, deadline - time.monotonic()) if block else 0.0
                     if not self._poll(wait):
                         raise Empty
-                pickles = self._take(limit)
+                chunks, count = self._take(limit)
             finally:
                 self._rlock.release()
         release = self._sem.release
-        for _ in pickles:
+        for _ in range(count):
             release()
-        return pickles
+        return chunks
 
     def _has_pending(self) -> bool:
         """Whether the read buffer holds a whole frame (so a get() needs not wait)."""
@@ -376,39 +400,59 @@ class Queue(_stdlib.Queue):
         start, end = _PENDING_HEADER.unpack_from(view, 0)
         while end - start >= 4:
             (n,) = _HEADER.unpack_from(view, _BASE + start)
-            if n > 0 and end - start > 4 and view[_BASE + start + 4] == _BATCH_BYTE:
-                start += 5  # a batch frame: look at its first pickle
+            if n > 0 and end - start >= 4 + _BATCH_HEAD and view[_BASE + start + 4] == _BATCH_BYTE:
+                start += 4 + _BATCH_HEAD  # a batch frame: look at its first pickle
                 continue
             return 0 <= n <= end - start - 4
         return False
 
-    def _take(self, limit: int) -> list[bytes]:
+    def _take(self, limit: int) -> tuple[list[Any], int]:
         """Under the read lock: up to ``limit`` pickles from the read buffer, refilled from
-        the pipe while more are wanted (waiting only when there is nothing at all)."""
+        the pipe while more are wanted (waiting only when there is nothing at all), and how
+        many. Consecutive frames are copied out as one chunk (see ``_loads_all``), so the
+        lock is held for one copy per chunk rather than one per object."""
         view = self._view
         unpack_from = _HEADER.unpack_from
         start, end = _PENDING_HEADER.unpack_from(view, 0)
-        pickles: list[bytes] = []
+        chunks: list[Any] = []
+        count = 0
+        run_from = run_count = 0  # the frames found since the last chunk: from, how many
         try:
-            while len(pickles) < limit:
+            while count < limit:
                 avail = end - start
                 if avail >= 4:
                     at = _BASE + start
                     (n,) = unpack_from(view, at)
-                    if n > 0 and avail > 4 and view[at + 4] == _BATCH_BYTE:
-                        start += 5  # a batch frame: its payload is the frames of its pickles
-                        continue
-                    if 0 <= n <= avail - 4:
-                        pickles.append(bytes(view[at + 4 : at + 4 + n]))
+                    if 0 <= n <= avail - 4 and (n == 0 or view[at + 4] != _BATCH_BYTE):
+                        if not run_count:
+                            run_from = at
+                        run_count += 1
+                        count += 1
                         start += 4 + n
                         continue
+                if run_count:
+                    chunks.append((bytes(view[run_from : _BASE + start]), run_count))
+                    run_count = 0
+                if avail >= 4:
+                    if n > 0 and avail >= 4 + _BATCH_HEAD and view[at + 4] == _BATCH_BYTE:
+                        # A batch frame: its payload is the frames of its pickles. Taken
+                        # whole when all of it is here and wanted, else frame by frame.
+                        (k,) = _COUNT.unpack_from(view, at + 4 + len(_BATCH))
+                        if n <= avail - 4 and count + k <= limit:
+                            chunks.append((bytes(view[at + 4 + _BATCH_HEAD : at + 4 + n]), k))
+                            count += k
+                            start += 4 + n
+                        else:
+                            start += 4 + _BATCH_HEAD
+                        continue
                     if not 0 <= n <= _BATCH_BYTES - 4:  # this frame cannot fit in the buffer
-                        if pickles:
+                        if count:
                             break
-                        pickles.append(self._read_big_frame(start, end))
+                        chunks.append(self._read_big_frame(start, end))
+                        count += 1
                         start = end = 0
                         continue
-                if pickles and not self._readable_now():
+                if count and not self._readable_now():
                     break
                 if _POSIX:
                     start, end = self._refill(start, end)
@@ -417,13 +461,16 @@ class Queue(_stdlib.Queue):
                 # only ever holds the whole frames of a batch.
                 payload = self._recv_bytes()
                 if payload[:1] != _BATCH:
-                    pickles.append(payload)
+                    chunks.append(payload)
+                    count += 1
                     continue
-                start, end = 0, len(payload) - 1
-                view[_BASE : _BASE + end] = memoryview(payload)[1:]
+                start, end = 0, len(payload) - _BATCH_HEAD
+                view[_BASE : _BASE + end] = memoryview(payload)[_BATCH_HEAD:]
+            if run_count:
+                chunks.append((bytes(view[run_from : _BASE + start]), run_count))
         finally:
             _PENDING_HEADER.pack_into(view, 0, *((0, 0) if start == end else (start, end)))
-        return pickles
+        return chunks, count
 
     def _refill(self, start: int, end: int) -> tuple[int, int]:
         """POSIX: read what the pipe holds into the read buffer (waiting for at least a byte)."""

@@ -137,6 +137,21 @@ def test_put_many_objects_share_no_identity_and_a_cycle_round_trips():
     assert c1[1] is c1 and c2[1] is c2 and c1 is not c2
 
 
+def test_get_many_takes_batches_whole_or_in_part_within_its_limit():
+    q = processing.Queue()
+    items = list(range(40))
+    for a, b in [(0, 7), (7, 12), (12, 13), (13, 40)]:
+        q.putMany(items[a:b])
+    got: list = []
+    for limit in [3, 8, 20, 1, 100, 100, 100, 100]:
+        if len(got) == len(items):
+            break
+        part = q.getMany(limit, timeout=TIMEOUT)
+        assert 1 <= len(part) <= limit
+        got += part
+    assert got == items
+
+
 def test_an_object_failing_halfway_through_pickling_leaves_the_batch_whole(capfd):
     q = processing.Queue()
     items = [b"a" * 300, [b"b" * 300, lambda: None], {"k": b"c" * 300}, b"d" * 70_000, "e"]
