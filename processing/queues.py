@@ -250,8 +250,8 @@ def _encode(encoder: _Encoder, obj: Any, onerror: Any, queue_sem: Any) -> bytes 
 
 
 def _loads_all(chunks: list[Any]) -> list[Any]:
-    """Unpickle what ``Queue._take`` returned: a pickle on its own, or a chunk of consecutive
-    frames and their number. Each object gets its own ``loads()``: an unpickler reused across
+    """Unpickle what ``Queue._take`` returned: a pickle on its own, or the frames of a batch
+    and their number. Each object gets its own ``loads()``: an unpickler reused across
     them keeps its memo count, which would break objects that refer to themselves."""
     loads = _ForkingPickler.loads
     unpack_from = _HEADER.unpack_from
@@ -361,7 +361,7 @@ class Queue(_stdlib.Queue):
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``."""
-        return _loads_all(self._get_pickles(1, block, timeout))[0]
+        return _ForkingPickler.loads(self._get_pickles(1, block, timeout)[0])
 
     def getMany(self, max_items: int, block: bool = True,
                 timeout: float | None = None) -> list[Any]:
@@ -376,7 +376,7 @@ class Queue(_stdlib.Queue):
             raise ValueError(f"Queue {self!r} is closed")
         if block and timeout is None:
             with self._rlock:
-                chunks, count = self._take(limit)
+                chunks = self._take(limit)
         else:
             deadline = time.monotonic() + timeout if block and timeout is not None else 0.0
             if not self._rlock.acquire(block, timeout):
@@ -386,12 +386,9 @@ class Queue(_stdlib.Queue):
                     wait = max(0.0, deadline - time.monotonic()) if block else 0.0
                     if not self._poll(wait):
                         raise Empty
-                chunks, count = self._take(limit)
+                chunks = self._take(limit)
             finally:
                 self._rlock.release()
-        release = self._sem.release
-        for _ in range(count):
-            release()
         return chunks
 
     def _has_pending(self) -> bool:
@@ -406,50 +403,49 @@ class Queue(_stdlib.Queue):
             return 0 <= n <= end - start - 4
         return False
 
-    def _take(self, limit: int) -> tuple[list[Any], int]:
+    def _take(self, limit: int) -> list[Any]:
         """Under the read lock: up to ``limit`` pickles from the read buffer, refilled from
-        the pipe while more are wanted (waiting only when there is nothing at all), and how
-        many. Consecutive frames are copied out as one chunk (see ``_loads_all``), so the
-        lock is held for one copy per chunk rather than one per object."""
+        the pipe while more are wanted (waiting only when there is nothing at all), each
+        counted out of the queue. A whole batch, when all of it is here and wanted, comes as
+        one chunk (see ``_loads_all``): one copy under the lock rather than one per object."""
         view = self._view
         unpack_from = _HEADER.unpack_from
+        release = self._sem.release
         start, end = _PENDING_HEADER.unpack_from(view, 0)
         chunks: list[Any] = []
         count = 0
-        run_from = run_count = 0  # the frames found since the last chunk: from, how many
+        batch_head = 4 + _BATCH_HEAD  # a batch frame's header and its payload's head
         try:
             while count < limit:
                 avail = end - start
                 if avail >= 4:
                     at = _BASE + start
                     (n,) = unpack_from(view, at)
-                    if 0 <= n <= avail - 4 and (n == 0 or view[at + 4] != _BATCH_BYTE):
-                        if not run_count:
-                            run_from = at
-                        run_count += 1
-                        count += 1
-                        start += 4 + n
-                        continue
-                if run_count:
-                    chunks.append((bytes(view[run_from : _BASE + start]), run_count))
-                    run_count = 0
-                if avail >= 4:
-                    if n > 0 and avail >= 4 + _BATCH_HEAD and view[at + 4] == _BATCH_BYTE:
+                    if n > 0 and avail >= batch_head and view[at + 4] == _BATCH_BYTE:
                         # A batch frame: its payload is the frames of its pickles. Taken
                         # whole when all of it is here and wanted, else frame by frame.
                         (k,) = _COUNT.unpack_from(view, at + 4 + len(_BATCH))
                         if n <= avail - 4 and count + k <= limit:
-                            chunks.append((bytes(view[at + 4 + _BATCH_HEAD : at + 4 + n]), k))
+                            chunks.append((bytes(view[at + batch_head : at + 4 + n]), k))
                             count += k
                             start += 4 + n
+                            for _ in range(k):
+                                release()
                         else:
-                            start += 4 + _BATCH_HEAD
+                            start += batch_head
+                        continue
+                    if 0 <= n <= avail - 4:
+                        chunks.append(bytes(view[at + 4 : at + 4 + n]))
+                        count += 1
+                        release()
+                        start += 4 + n
                         continue
                     if not 0 <= n <= _BATCH_BYTES - 4:  # this frame cannot fit in the buffer
                         if count:
                             break
                         chunks.append(self._read_big_frame(start, end))
                         count += 1
+                        release()
                         start = end = 0
                         continue
                 if count and not self._readable_now():
@@ -463,14 +459,13 @@ class Queue(_stdlib.Queue):
                 if payload[:1] != _BATCH:
                     chunks.append(payload)
                     count += 1
+                    release()
                     continue
                 start, end = 0, len(payload) - _BATCH_HEAD
                 view[_BASE : _BASE + end] = memoryview(payload)[_BATCH_HEAD:]
-            if run_count:
-                chunks.append((bytes(view[run_from : _BASE + start]), run_count))
         finally:
             _PENDING_HEADER.pack_into(view, 0, *((0, 0) if start == end else (start, end)))
-        return chunks, count
+        return chunks
 
     def _refill(self, start: int, end: int) -> tuple[int, int]:
         """POSIX: read what the pipe holds into the read buffer (waiting for at least a byte)."""
