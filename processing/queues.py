@@ -302,13 +302,17 @@ class Queue(_stdlib.Queue):
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
         """Put ``obj``; with ``maxsize`` > 0 wait up to ``timeout`` for room, else ``Full``."""
+        self._reserve_slot(block, timeout)
+        self._buffer.put(obj)
+
+    def _reserve_slot(self, block: bool, timeout: float | None) -> None:
+        """Take a free slot for one object (``Full`` if none comes) and start the feeder."""
         if self._closed:
             raise ValueError(f"Queue {self!r} is closed")
         if not self._sem.acquire(block, timeout):
             raise Full
         if self._thread is None:
             self._start_thread()
-        self._buffer.put(obj)
 
     def putMany(self, iterable: Iterable[Any]) -> None:
         """Put every object of ``iterable``, in order, as few batch frames."""
@@ -583,12 +587,7 @@ class JoinableQueue(Queue, _stdlib.JoinableQueue):
         self._cond, self._unfinished_tasks = state[-2:]
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
-        if self._closed:
-            raise ValueError(f"Queue {self!r} is closed")
-        if not self._sem.acquire(block, timeout):
-            raise Full
-        if self._thread is None:
-            self._start_thread()
+        self._reserve_slot(block, timeout)
         with self._cond:
             self._unfinished_tasks.release()
             self._buffer.put(obj)
