@@ -85,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                   out, indent=2)
     print(f"\n{len(rows)} scenarios in {time.perf_counter() - started:.0f} s; "
           f"JSON in {args.json}")
+    if any(r.get("path") for r in rows):
+        import plot
+
+        svg = os.path.join(os.path.dirname(os.path.abspath(args.json)), "sizes.svg")
+        with open(svg, "w") as out:
+            out.write(plot.render(rows))
+        print(f"throughput against message size drawn in {svg}")
     return 1 if failed else 0
 
 
