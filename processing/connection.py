@@ -3,8 +3,9 @@
 The wire format, authentication protocol and platform handles are the stdlib's
 (``multiprocessing.connection``); this module adds the camelCase names, makes sure a
 connection sent to a child arrives as one of ours, and hardens the listening side: the
-authentication handshake reads only small frames, gives up after a timeout, and a peer that
-fails it is logged and dropped without anything of it being unpickled.
+authentication handshake reads only small frames, gives up after a timeout, runs for each
+peer side by side with the others (``_handshakes.py``), and a peer that fails it is logged
+and dropped without anything of it being unpickled.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from multiprocessing import connection as _stdlib
 from multiprocessing import process as _stdlib_process
 from multiprocessing.connection import answer_challenge, deliver_challenge, wait
 from typing import Any, ClassVar
+
+from processing._handshakes import ConcurrentAcceptor
 
 __all__ = [
     "AuthenticationError",
@@ -536,13 +539,20 @@ class _SocketListener(_stdlib.SocketListener):
         )
 
 
+#: How many peers may be in the authentication handshake at once; later ones wait in the
+#: listening socket's backlog until one of those finishes (or its deadline passes).
+MAX_CONCURRENT_HANDSHAKES = 64
+
+
 class Listener(_stdlib.Listener):
     """A bound socket (or Windows named pipe) that accepts connections from other processes.
 
     With ``authenticate=True`` or an ``authkey``, every accepted peer must prove it knows the
-    key (``authkey`` defaults to ``currentProcess().authkey``); one that does not, or sends
-    anything malformed, is dropped: ``accept()`` logs the reason and raises
-    ``AuthenticationError``, and the listener goes on accepting others.
+    key (``authkey`` defaults to ``currentProcess().authkey``) within ``handshake_timeout``
+    seconds. On sockets the handshakes run side by side, each in a thread of its own with
+    its own deadline, and ``accept()`` returns only peers that passed: an idle, slow or
+    malicious peer is logged and dropped without delaying anyone else. (A Windows named
+    pipe listener authenticates inline, as the stdlib's does.)
     """
 
     def __init__(
@@ -564,18 +574,45 @@ class Listener(_stdlib.Listener):
             self._listener = _SocketListener(address, family, backlog)
         self._authkey = _resolve_authkey(authenticate, authkey)
         self.handshake_timeout = handshake_timeout
+        self._acceptor: ConcurrentAcceptor | None = None
+        if family != "AF_PIPE":
+            self._acceptor = ConcurrentAcceptor(
+                self._listener._socket,
+                _socket_connection,
+                None if self._authkey is None else self._handshake,
+                MAX_CONCURRENT_HANDSHAKES,
+            )
 
-    def accept(self) -> Any:
-        """The next connection; ``AuthenticationError`` if that peer fails authentication."""
+    def _handshake(self, conn: Any, address: Any) -> None:
+        authenticate_peer(conn, self._authkey, timeout=self.handshake_timeout, peer=address)
+
+    def accept(self, timeout: float | None = None) -> Any:
+        """The next connection whose peer authenticated (when a key is set); with a
+        ``timeout`` (sockets only), ``TimeoutError`` if none arrives within it."""
         if self._listener is None:
             raise OSError("listener is closed")
-        conn = self._listener.accept()
-        _adopt(conn)
-        if self._authkey is not None:
-            authenticate_peer(
-                conn, self._authkey, timeout=self.handshake_timeout, peer=self.last_accepted
-            )
+        if self._acceptor is None:
+            if timeout is not None:
+                raise ValueError("accept(timeout=...) needs a socket family, not AF_PIPE")
+            conn = self._listener.accept()
+            _adopt(conn)
+            if self._authkey is not None:
+                authenticate_peer(
+                    conn, self._authkey, timeout=self.handshake_timeout, peer=self.last_accepted
+                )
+            return conn
+        conn, self._listener._last_accepted = self._acceptor.accept(timeout)
         return conn
+
+    def close(self) -> None:
+        """Stop listening: handshakes in progress end, connections not yet accepted close."""
+        if self._acceptor is not None:
+            self._acceptor.close()
+        super().close()
+
+
+def _socket_connection(sock: socket.socket) -> Connection:
+    return Connection(sock.detach())
 
 
 def Client(

@@ -7,7 +7,9 @@ sequences with a ``Lock``, or use ``Value``/``Array``. Like the other shared-mem
 they are shared by inheritance (``Process(args=...)``), not through queues.
 
 An array of a native number format (``'i'``, ``'d'``, ``'B'`` ...) is a ctypes array under the
-hood, so ``a[i]`` costs what indexing a ``RawArray`` costs; other item formats (``'10s'``,
+hood, so ``a[i]`` costs what indexing a ``RawArray`` costs (a store of an integer is first
+range-checked as ``struct`` does, so ``SharedArray('B', [256])`` raises ``struct.error``
+instead of storing 0, as ``SharedValue('B', 256)`` does); other item formats (``'10s'``,
 ``'<h'`` ...) go through a cached ``struct.Struct``.
 """
 
@@ -237,18 +239,66 @@ class _StructArray(SharedArray):
         return (self[i] for i in range(self._length))
 
 
-@functools.cache
-def _ctypes_array_class(element: Any, length: int) -> type:
-    base = element * length
-    return type(base)("SharedArray", (SharedArray, base), {})
+#: The native formats whose ctypes element silently wraps what ``struct`` refuses (an int
+#: out of range, or not an int): stores to these are checked. Native ``'f'`` and ``'d'``
+#: round and overflow the same way in both, and ``'?'`` takes any object in both.
+_CHECKED = frozenset("bBhHiIlLqQnN")
+
+#: How many array classes (one per format and length) are kept for reuse; a program that
+#: makes arrays of ever new lengths pays one class creation each, not unbounded memory.
+ARRAY_CLASS_CACHE_SIZE = 128
+
+
+def _check_items(code: str, values: list[Any]) -> None:
+    """Raise what ``struct.pack`` raises for ``values``: ``struct.error`` for an int out of
+    range or not an int, as ``SharedValue`` does."""
+    struct.pack(f"@{len(values)}{code}", *values)
+
+
+class _CheckedStores:
+    """Stores into a ctypes-backed array go through ``struct``'s range checks first, so
+    ``a[i] = v`` raises exactly what ``SharedValue(format).value = v`` raises."""
+
+    _code: str
+    _low: int
+    _high: int
+    _store: Any  # the ctypes array type's own __setitem__
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        # The common store (one int in range) costs two comparisons; the rest is checked
+        # by ``struct`` itself, so its errors are struct's.
+        if value.__class__ is not int or not self._low <= value <= self._high:
+            if isinstance(index, slice):
+                value = list(value)
+                _check_items(self._code, value)
+            else:
+                _check_items(self._code, [value])
+        self._store(index, value)
+
+
+def _int_range(code: str) -> tuple[int, int]:
+    bits = 8 * struct.calcsize(code)
+    if code.islower():
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1
+
+
+@functools.lru_cache(maxsize=ARRAY_CLASS_CACHE_SIZE)
+def _ctypes_array_class(code: str, length: int) -> type:
+    base = _NATIVE[code] * length
+    if code not in _CHECKED:
+        return type(base)("SharedArray", (SharedArray, base), {})
+    low, high = _int_range(code)
+    namespace = {"_code": code, "_low": low, "_high": high, "_store": base.__setitem__}
+    return type(base)("SharedArray", (_CheckedStores, SharedArray, base), namespace)
 
 
 def _build(format: str, length: int, wrapper: heap.BufferWrapper) -> Any:
     """The array of ``length`` items of ``format`` stored in ``wrapper``."""
     compiled = _struct(format)
-    element = _NATIVE.get(format.removeprefix("@"))
-    if element is not None:
-        obj = _ctypes_array_class(element, length).from_buffer(wrapper.create_memoryview())
+    code = format.removeprefix("@")
+    if code in _NATIVE:
+        obj = _ctypes_array_class(code, length).from_buffer(wrapper.create_memoryview())
     else:
         obj = object.__new__(_StructArray)
         obj._mem = wrapper.create_memoryview()

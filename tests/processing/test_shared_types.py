@@ -126,3 +126,77 @@ def test_shared_array_round_trips_any_int64s(format, items):
     array = SharedArray(format, items)
     assert array.tolist() == items
     assert array.tobytes() == b"".join(struct.pack(format, i) for i in items)
+
+
+# -- stores are checked as struct checks them -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("format", "bad"),
+    [("i", 2**40), ("B", 256), ("B", -1), ("b", 128), ("H", -1), ("q", 2**63), ("Q", -1),
+     ("@i", 2**31), ("i", 1.5), ("B", "x")],
+)
+def test_an_item_struct_refuses_raises_struct_error_like_shared_value(format, bad):
+    with pytest.raises(struct.error) as from_value:
+        SharedValue(format, bad)
+    with pytest.raises(struct.error) as from_array:
+        SharedArray(format, [bad])
+    assert str(from_array.value) == str(from_value.value)
+
+    array = SharedArray(format, [1, 2, 3])
+    with pytest.raises(struct.error):
+        array[1] = bad
+    with pytest.raises(struct.error):
+        array[0:2] = [4, bad]
+    with pytest.raises(struct.error):
+        array.set([5, 6, bad])
+    assert array.tolist() == [1, 2, 3]  # nothing of a refused store was written
+
+
+def test_the_2_pow_40_and_byte_wrap_reproducers_raise():
+    with pytest.raises(struct.error, match="'i' format requires"):
+        SharedArray("i", [2**40])
+    with pytest.raises(struct.error, match="ubyte format requires 0 <= number <= 255"):
+        SharedArray("B", [256, -1])
+
+
+def test_in_range_stores_still_work_everywhere():
+    array = SharedArray("B", [0, 255])
+    array[0] += 7
+    array[-1] = 0
+    array[::2] = [9]
+    assert array.tolist() == [9, 0]
+    assert SharedArray("?", [2, 0]).tolist() == [True, False]  # as struct.pack('?', 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    format=st.sampled_from(list("bBhHiIlLqQnN")),
+    items=st.lists(st.integers(-(2**65), 2**65), min_size=1, max_size=8),
+)
+def test_an_array_stores_exactly_what_struct_packs(format, items):
+    try:
+        expected = struct.pack(f"{len(items)}{format}", *items)
+    except struct.error:
+        with pytest.raises(struct.error):
+            SharedArray(format, items)
+    else:
+        assert SharedArray(format, items).tobytes() == expected
+
+
+def test_the_array_class_cache_stays_bounded():
+    import gc
+    import weakref
+
+    from processing import sharedtypes
+
+    first = SharedArray("i", range(3))
+    evicted = weakref.ref(type(first))
+    for length in range(1, 3 * sharedtypes.ARRAY_CLASS_CACHE_SIZE):
+        SharedArray("d", [0.0] * length)
+    info = sharedtypes._ctypes_array_class.cache_info()
+    assert info.currsize <= sharedtypes.ARRAY_CLASS_CACHE_SIZE
+    assert first.tolist() == [0, 1, 2]  # an evicted class still serves its arrays
+    del first
+    gc.collect()
+    assert evicted() is None  # and is freed with them
