@@ -1,3 +1,4 @@
+# ruff: noqa - kept as the original example, adapted only where needed to run
 #
 # A test of `multiprocessing.Pool` class
 #
