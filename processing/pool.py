@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from multiprocessing import ProcessError, TimeoutError
@@ -42,8 +43,10 @@ __all__ = [
     "IMapIterator",
     "IMapUnorderedIterator",
     "MapResult",
+    "MaybeEncodingError",
     "Pool",
     "RemoteTraceback",
+    "ResultNotReadyError",
     "WorkerLostError",
 ]
 
@@ -85,16 +88,51 @@ class _Dumper:
         buf = self._buf
         buf.seek(0)
         buf.truncate()
-        self._pickler.clear_memo()
-        self._pickler.dump(obj)
+        try:
+            self._pickler.dump(obj)
+        finally:
+            # The memo holds every object just pickled: clear it now, not before the next
+            # call, so that a task's arguments are not kept alive after it was sent.
+            self._pickler.clear_memo()
         return buf.getvalue()
 
 
 class RemoteTraceback(Exception):
-    """The worker's traceback, attached as ``__cause__`` to an exception raised by a task."""
+    """The worker's traceback, attached as ``__cause__`` to an exception raised by a task;
+    ``tb`` is its text, as on the stdlib's."""
+
+    def __init__(self, tb: str) -> None:
+        super().__init__(tb)
+        self.tb = tb
 
     def __str__(self) -> str:
-        return "\n" + str(self.args[0]) if self.args else ""
+        return "\n" + self.tb
+
+
+class MaybeEncodingError(pickle.PicklingError):
+    """A task's result (or exception) could not be pickled to send it back to the parent.
+
+    As the stdlib's: ``exc`` and ``value`` are the ``repr()`` of the pickling error and of
+    the object; it is also a ``pickle.PicklingError``.
+    """
+
+    def __init__(self, exc: Any, value: Any, note: str = "") -> None:
+        self.exc = exc if isinstance(exc, str) else repr(exc)
+        self.value = value if isinstance(value, str) else _safe_repr(value)
+        self.note = note
+        super().__init__(self.exc, self.value, note)
+
+    def __reduce__(self) -> Any:
+        return type(self), (self.exc, self.value, self.note)
+
+    def __str__(self) -> str:
+        text = f"Error sending result: '{self.value}'. Reason: '{self.exc}'"
+        return f"{self.note}. {text}" if self.note else text
+
+
+class ResultNotReadyError(ValueError, AssertionError):
+    """``successful()`` on a result that is not ready: a ``ValueError`` as the stdlib raises,
+    and an ``AssertionError`` as processing 0.52 raised."""
 
 
 class WorkerLostError(ProcessError):
@@ -121,6 +159,13 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__qualname__}: {text}" if text else type(exc).__qualname__
 
 
+def _safe_repr(obj: Any) -> str:
+    try:
+        return repr(obj)
+    except Exception:  # noqa: BLE001 - repr() of a user's object may raise anything
+        return f"<{type(obj).__qualname__} object; repr() failed>"
+
+
 def _failure(dumps: _Dumper, exc: BaseException, note: str | None = None) -> bytes:
     """The message that fails a task with ``exc``, or with a stand-in if ``exc`` won't pickle."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -130,10 +175,9 @@ def _failure(dumps: _Dumper, exc: BaseException, note: str | None = None) -> byt
     try:
         return dumps((False, dumps(exc), tb, summary))
     except BaseException as err:  # noqa: BLE001 - whatever stops pickling, the task fails
-        stand_in = pickle.PicklingError(
-            f"the task raised {summary}, and that exception could not be pickled to send it "
-            f"back to the parent ({_summary(err)})"
-        )
+        stand_in = MaybeEncodingError(
+            err, exc, f"the task raised {summary}, and that exception could not be pickled "
+            f"to send it back to the parent ({_summary(err)})")
         return dumps((False, dumps(stand_in), tb, summary))
 
 
@@ -156,14 +200,15 @@ def _run_task(payload: Any, dumps: _Dumper) -> bytes:
             value = list(itertools.starmap(func, args))
     except BaseException as exc:  # noqa: BLE001 - the task's exception, whatever it is, goes back
         return _failure(dumps, exc)
+    finally:
+        func = args = kwds = None  # nothing of the task outlives it in the worker
     try:
         return dumps((True, value))
     except BaseException as exc:  # noqa: BLE001 - whatever stops pickling, the task fails
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        stand_in = pickle.PicklingError(
-            f"the result of the task, a {type(value).__qualname__}, could not be pickled to "
-            f"send it back to the parent ({_summary(exc)})"
-        )
+        stand_in = MaybeEncodingError(
+            exc, value, f"the result of the task, a {type(value).__qualname__}, could not be "
+            f"pickled to send it back to the parent ({_summary(exc)})")
         return dumps((False, dumps(stand_in), tb, _summary(exc)))
 
 
@@ -224,49 +269,63 @@ def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tupl
 
 
 # ---------------------------------------------------------------------------- result objects
+#
+# Each result is two objects. The job (``_ApplyJob``, ``_MapJob``, ``_IMapJob``) is what the
+# manager thread fills in; the handle the caller gets (``ApplyResult``, ``MapResult``,
+# ``IMapIterator``) holds the job and the pool. So a pool whose handles are all gone is
+# garbage (and terminated, as in processing 0.52) even while its manager still holds jobs,
+# and a handle still keeps an otherwise unreferenced pool alive until its result is in.
+
+_job_counter = itertools.count()
 
 
-class ApplyResult:
-    """The result of ``applyAsync()``: ``get()`` it, ``wait()`` for it, or poll ``ready()``."""
+class _Job:
+    """What the manager knows of a submitted call: where its results go."""
 
-    def __init__(self, callback: Callable[[Any], object] | None = None,
-                 error_callback: Callable[[BaseException], object] | None = None) -> None:
+    #: Whether the manager must ask ``_claim()`` before it sends a task of this job.
+    _claims = False
+
+    def __init__(self, jobs: dict[int, _Job]) -> None:
+        self._key = next(_job_counter)
+        self._jobs = jobs  # the pool's unfinished jobs (``Pool._cache``); we leave it when done
+
+    def _claim(self) -> bool:
+        """Whether the task may still run (a cancelled future's may not)."""
+        return True
+
+    def _deliver(self, index: int, success: bool, value: Any) -> None:
+        raise NotImplementedError
+
+    def _abort(self, error: BaseException) -> None:
+        raise NotImplementedError
+
+
+class _ApplyJob(_Job):
+    def __init__(self, jobs: dict[int, _Job], callback: Callable[[Any], object] | None,
+                 error_callback: Callable[[BaseException], object] | None) -> None:
+        super().__init__(jobs)
         self._event = threading.Event()
         self._callback = callback
         self._error_callback = error_callback
         self._success: bool | None = None
         self._value: Any = None
-        self._pool: Pool | None = None  # kept alive until the result is in
-
-    def ready(self) -> bool:
-        """Whether the task has finished (successfully or not)."""
-        return self._event.is_set()
-
-    def successful(self) -> bool:
-        """Whether the task finished without raising; ``ValueError`` if it has not finished."""
-        if not self._event.is_set():
-            raise ValueError(f"{self!r} is not ready: call successful() after wait() or get()")
-        return bool(self._success)
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait until the result is ready, or ``timeout`` seconds have passed."""
-        self._event.wait(timeout)
-
-    def get(self, timeout: float | None = None) -> Any:
-        """The result; re-raises the task's exception; ``TimeoutError`` after ``timeout``."""
-        if not self._event.wait(timeout):
-            raise TimeoutError(f"the result was not ready within {timeout} seconds")
-        if self._success:
-            return self._value
-        raise self._value
 
     def _finish(self, success: bool, value: Any) -> None:
-        """Record the outcome, run the matching callback, then wake the waiters."""
-        self._success, self._value = success, value
+        """Run the matching callback, record the outcome, then wake the waiters.
+
+        Whatever a callback raises (``SystemExit`` included) becomes the result's error, so
+        ``get()`` raises it; it is also printed, as nobody may ever call ``get()``.
+        """
         callback = self._callback if success else self._error_callback
+        self._callback = self._error_callback = None
         if callback is not None:
-            _run_callback(callback, value)
-        self._pool = None
+            error = _run_callback(callback, value)
+            if error is not None:
+                if not success and error.__context__ is None:
+                    error.__context__ = value
+                success, value = False, error
+        self._success, self._value = success, value
+        self._jobs.pop(self._key, None)
         self._event.set()
 
     def _deliver(self, index: int, success: bool, value: Any) -> None:
@@ -277,18 +336,15 @@ class ApplyResult:
             self._finish(False, error)
 
     def __repr__(self) -> str:
-        state = "pending" if not self.ready() else ("ok" if self._success else "failed")
+        state = ("pending" if not self._event.is_set()
+                 else "ok" if self._success else "failed")
         return f"<{type(self).__name__} {state}>"
 
 
-AsyncResult = ApplyResult
-
-
-class MapResult(ApplyResult):
-    """The result of ``mapAsync()``: the list of results, in the order of the input."""
-
-    def __init__(self, length: int, chunksize: int, callback: Any, error_callback: Any) -> None:
-        super().__init__(callback, error_callback)
+class _MapJob(_ApplyJob):
+    def __init__(self, jobs: dict[int, _Job], length: int, chunksize: int, callback: Any,
+                 error_callback: Any) -> None:
+        super().__init__(jobs, callback, error_callback)
         self._chunksize = chunksize
         self._items: list[Any] = [None] * length
         self._remaining = -(-length // chunksize)
@@ -299,34 +355,29 @@ class MapResult(ApplyResult):
         if self._event.is_set():
             return  # an earlier chunk failed; the map has already failed
         if not success:
+            self._items = []
             self._finish(False, value)
             return
         start = index * self._chunksize
         self._items[start : start + len(value)] = value
         self._remaining -= 1
         if not self._remaining:
-            self._finish(True, self._items)
+            items, self._items = self._items, []
+            self._finish(True, items)
 
 
-class IMapIterator:
-    """The iterator of ``imap()``: results in input order; ``next(timeout)`` waits at most so long."""
-
-    _ordered = True
-
-    def __init__(self) -> None:
+class _IMapJob(_Job):
+    def __init__(self, jobs: dict[int, _Job], ordered: bool) -> None:
+        super().__init__(jobs)
+        self._ordered = ordered
         self._cond = threading.Condition(threading.Lock())
         self._ready: collections.deque[tuple[bool, Any]] = collections.deque()
         self._early: dict[int, tuple[bool, Any]] = {}
         self._next_chunk = 0
         self._delivered = 0
         self._length: int | None = None
-        self._pool: Pool | None = None  # kept alive until every result is in
 
-    def __iter__(self) -> IMapIterator:
-        return self
-
-    def next(self, timeout: float | None = None) -> Any:
-        """The next result; raises the task's exception for a failed one."""
+    def next(self, timeout: float | None) -> Any:
         with self._cond:
             if not self._ready:
                 if self._finished():
@@ -340,8 +391,6 @@ class IMapIterator:
         if success:
             return value
         raise value
-
-    __next__ = next
 
     def _finished(self) -> bool:
         return self._length is not None and self._delivered >= self._length
@@ -363,16 +412,17 @@ class IMapIterator:
             else:
                 self._early[index] = (success, value)
             self._delivered += 1
-            if self._finished():
-                self._pool = None
-            self._cond.notify_all()
+            self._check_done()
 
     def _set_length(self, length: int) -> None:
         with self._cond:
             self._length = length
-            if self._finished():
-                self._pool = None
-            self._cond.notify_all()
+            self._check_done()
+
+    def _check_done(self) -> None:
+        if self._finished():
+            self._jobs.pop(self._key, None)
+        self._cond.notify_all()
 
     def _abort(self, error: BaseException) -> None:
         with self._cond:
@@ -382,23 +432,106 @@ class IMapIterator:
                 self._push(*self._early.pop(index))
             self._ready.append((False, error))
             self._delivered = self._length = 0
+            self._check_done()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {'done' if self._finished() else 'pending'}>"
+
+
+class ApplyResult:
+    """The result of ``applyAsync()``: ``get()`` it, ``wait()`` for it, or poll ``ready()``."""
+
+    __slots__ = ("_job", "_pool")
+
+    def __init__(self, job: _ApplyJob, pool: Pool | None) -> None:
+        self._job = job
+        self._pool = pool  # kept alive until the result is in
+
+    def ready(self) -> bool:
+        """Whether the task has finished (successfully or not)."""
+        return self._job._event.is_set()
+
+    def successful(self) -> bool:
+        """Whether the task finished without raising; ``ResultNotReadyError`` (both a
+        ``ValueError`` and an ``AssertionError``) if it has not finished."""
+        if not self._job._event.is_set():
+            raise ResultNotReadyError(
+                f"{self!r} is not ready: call successful() after wait() or get()")
+        return bool(self._job._success)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until the result is ready, or ``timeout`` seconds have passed."""
+        if self._job._event.wait(timeout):
             self._pool = None
-            self._cond.notify_all()
+
+    def get(self, timeout: float | None = None) -> Any:
+        """The result; re-raises the task's exception; ``TimeoutError`` after ``timeout``."""
+        job = self._job
+        if not job._event.wait(timeout):
+            raise TimeoutError(f"the result was not ready within {timeout} seconds")
+        self._pool = None
+        if job._success:
+            return job._value
+        raise job._value
+
+    def __repr__(self) -> str:
+        job = self._job
+        state = "pending" if not job._event.is_set() else ("ok" if job._success else "failed")
+        return f"<{type(self).__name__} {state}>"
+
+
+AsyncResult = ApplyResult
+
+
+class MapResult(ApplyResult):
+    """The result of ``mapAsync()``: the list of results, in the order of the input."""
+
+    __slots__ = ()
+
+
+class IMapIterator:
+    """The iterator of ``imap()``: results in input order; ``next(timeout)`` waits at most so long."""
+
+    __slots__ = ("_job", "_pool")
+
+    def __init__(self, job: _IMapJob, pool: Pool | None) -> None:
+        self._job = job
+        self._pool = pool  # kept alive until every result is in
+
+    def __iter__(self) -> IMapIterator:
+        return self
+
+    def next(self, timeout: float | None = None) -> Any:
+        """The next result; raises the task's exception for a failed one."""
+        try:
+            return self._job.next(timeout)
+        except StopIteration:
+            self._pool = None
+            raise
+
+    __next__ = next
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {'done' if self._job._finished() else 'pending'}>"
 
 
 class IMapUnorderedIterator(IMapIterator):
     """The iterator of ``imapUnordered()``: results in the order they finish."""
 
-    _ordered = False
+    __slots__ = ()
 
 
-def _run_callback(callback: Callable[[Any], object], value: Any) -> None:
-    # A failing callback must not take the manager thread (and with it the pool) down.
+def _run_callback(callback: Callable[[Any], object], value: Any) -> BaseException | None:
+    """Run a result's callback; what it raised, if anything (printed too)."""
+    # Whatever the callback raises must not take the manager thread (the pool) down.
     try:
         callback(value)
-    except Exception:  # noqa: BLE001 - a failing callback must not end the manager
-        sys.stderr.write(f"processing.Pool: the callback {callback!r} raised:\n")
-        traceback.print_exc()
+    except BaseException as exc:  # noqa: BLE001 - it becomes the result's error
+        sys.stderr.write(f"processing.Pool: the callback {callback!r} raised (the result's "
+                         "get() raises it):\n")
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+        return exc
+    return None
 
 
 # ---------------------------------------------------------------------------- the manager
@@ -407,7 +540,7 @@ def _run_callback(callback: Callable[[Any], object], value: Any) -> None:
 class _Source:
     """The tasks of one ``imap()``, made lazily from its iterable as workers need them."""
 
-    def __init__(self, job: IMapIterator, chunks: Iterator[list], kind: int, func: Any):
+    def __init__(self, job: _IMapJob, chunks: Iterator[list], kind: int, func: Any):
         self.job, self._chunks, self._kind, self._func = job, chunks, kind, func
         self._count = 0
 
@@ -525,9 +658,10 @@ class _Core:
     holds while it works.
     """
 
-    def __init__(self, ctx: Any, processes: int, initializer: Any, initargs: tuple,
-                 maxtasks: int | None) -> None:
+    def __init__(self, ctx: Any, process_factory: Callable[..., Any], processes: int,
+                 initializer: Any, initargs: tuple, maxtasks: int | None) -> None:
         self._ctx = ctx
+        self._process_factory = process_factory
         self.processes = processes
         self._initializer, self._initargs, self._maxtasks = initializer, initargs, maxtasks
         self.state = _RUN
@@ -543,29 +677,34 @@ class _Core:
         self._dumps = _Dumper()
         self._poller.add(self._wake_r, self._on_wake)
         self._pending: collections.deque[Any] = collections.deque()
+        self.jobs: dict[int, _Job] = {}  # submitted and not finished, by job key
         self.workers: list[_Worker] = []
         self._stopping = False
         self._timed = 0  # tasks with a timeout that were sent and have not finished
         self._run_time = _SHORT_TASK  # moving average of how long a task takes, in seconds
         self._thread = threading.Thread(target=self._main, name="processing-pool", daemon=True)
+        # Every worker is started before the manager thread, so that forking them does not
+        # happen in a multi-threaded process (Python 3.12+ warns about that, rightly).
+        launched: list[tuple[Any, Any]] = []
         try:
             for _ in range(processes):
-                self._start_worker()
+                launched.append(self._launch())
         except BaseException:
-            for worker in self.workers:
-                worker.process.kill()
-                worker.process.join()
+            _stop_launched(launched)
             self._close_handles()
             raise
+        for process, conn in launched:
+            self._adopt(process, conn)
         self._thread.start()
 
     # -- called from any thread ---------------------------------------------------------
 
-    def submit(self, entry: Any) -> None:
-        """Queue a task, a list of tasks or an imap source for the manager."""
+    def submit(self, job: _Job, entry: Any) -> None:
+        """Queue a task, a list of tasks or an imap source of ``job`` for the manager."""
         with self._lock:
             if self.state != _RUN:
                 raise self._not_running()
+            self.jobs[job._key] = job
             self._inbox.append(entry)
         # A busy manager looks at the inbox on every round; only a sleeping one needs waking.
         if self._sleeping and not self._woken:
@@ -666,24 +805,35 @@ class _Core:
         """How many tasks a worker may hold: several when tasks are short, else one."""
         return _MAX_DEPTH if self._run_time < _SHORT_TASK else 1
 
-    def _take(self) -> tuple | None:
-        pending = self._pending
+    def _take(self) -> tuple[tuple, bytes] | None:
+        """The next task to send, with its pickle. A task that cannot be pickled fails here,
+        and one whose job does not want it any more (a cancelled future) is dropped, so
+        what is taken is always sent."""
+        pending, dumps = self._pending, self._dumps
         while pending:
             head = pending[0]
             if type(head) is tuple:
-                return pending.popleft()
-            task = head.take()
-            if task is not None:
-                return task
-            pending.popleft()
+                task = pending.popleft()
+            else:
+                task = head.take()
+                if task is None:
+                    pending.popleft()
+                    continue
+            job = task[0]
+            if job._claims and not job._claim():
+                continue
+            try:
+                return task, dumps(task[3])
+            except BaseException as exc:  # noqa: BLE001 - an unpicklable task fails alone
+                job._deliver(task[1], False, _unpicklable_task(task[3], exc))
         return None
 
-    def _take_for(self, worker: _Worker) -> tuple | None:
+    def _take_for(self, worker: _Worker) -> tuple[tuple, bytes] | None:
         """The next pending task for ``worker``, counted against its maxtasksperchild budget."""
-        task = self._take()
-        if task is not None and worker.budget is not None:
+        taken = self._take()
+        if taken is not None and worker.budget is not None:
             worker.budget -= 1
-        return task
+        return taken
 
     def _dispatch(self) -> None:
         """Give pending tasks to workers: every idle worker one first, then fill up."""
@@ -700,41 +850,32 @@ class _Core:
             for worker, batch in batches.items():
                 if len(worker.held) + len(batch) > level or worker.budget == 0:
                     continue
-                task = self._take_for(worker)
-                if task is None:
+                taken = self._take_for(worker)
+                if taken is None:
                     return
-                batch.append(task)
+                batch.append(taken)
 
     def _refill(self, worker: _Worker) -> None:
         """After a result: top the worker up once it is down to half its depth."""
         depth = self._depth()
         if len(worker.held) > depth // 2 or worker.budget == 0 or worker.lost is not None:
             return
-        tasks = []
-        while len(worker.held) + len(tasks) < depth and worker.budget != 0:
-            task = self._take_for(worker)
-            if task is None:
+        batch = []
+        while len(worker.held) + len(batch) < depth and worker.budget != 0:
+            taken = self._take_for(worker)
+            if taken is None:
                 break
-            tasks.append(task)
-        if tasks:
-            self._send(worker, tasks)
+            batch.append(taken)
+        if batch:
+            self._send(worker, batch)
 
-    def _send(self, worker: _Worker, tasks: list) -> None:
+    def _send(self, worker: _Worker, taken: list[tuple[tuple, bytes]]) -> None:
         parts = []
         sent = []
-        for task in tasks:
-            try:
-                data = self._dumps(task[3])
-            except Exception as exc:  # noqa: BLE001 - an unpicklable task fails alone
-                if worker.budget is not None:
-                    worker.budget += 1
-                task[0]._deliver(task[1], False, _unpicklable_task(task[3], exc))
-                continue
+        for task, data in taken:
             parts.append(len(data).to_bytes(4, "little"))
             parts.append(data)
             sent.append(task)
-        if not sent:
-            return
         message = b"".join(parts)
         if worker.held and len(message) > _BUSY_SEND_LIMIT:
             # Too big to send while the worker is busy: it goes when the worker is idle.
@@ -870,19 +1011,31 @@ class _Core:
                 self._on_exit(worker)
 
     def _start_worker(self) -> None:
+        self._adopt(*self._launch())
+
+    def _launch(self) -> tuple[Any, Any]:
+        """Start a worker process through the context's ``Process``; it and our end of its
+        connection."""
         parent_end, child_end = Pipe(duplex=True)
-        process = self._ctx.Process(
-            target=_worker, args=(child_end, self._initializer, self._initargs, self._maxtasks),
-            daemon=True,
-        )
-        process.name = process.name.replace("Process", "PoolWorker")
         try:
+            process = self._process_factory(
+                self._ctx, target=_worker,
+                args=(child_end, self._initializer, self._initargs, self._maxtasks),
+                daemon=True,
+            )
+            process.name = process.name.replace("Process", "PoolWorker")
             process.start()
+        except BaseException:
+            parent_end.close()
+            raise
         finally:
             child_end.close()
-        worker = _Worker(process, parent_end, self._maxtasks)
+        return process, parent_end
+
+    def _adopt(self, process: Any, conn: Any) -> None:
+        worker = _Worker(process, conn, self._maxtasks)
         self.workers.append(worker)
-        self._poller.add(parent_end, functools.partial(self._on_result, worker))
+        self._poller.add(conn, functools.partial(self._on_result, worker))
         self._poller.add(worker.sentinel, functools.partial(self._on_exit, worker))
 
     def _initializer_failed(self, message: tuple) -> None:
@@ -898,19 +1051,14 @@ class _Core:
         self._abort_all(lambda: BrokenPoolError(reason))
 
     def _abort_all(self, make_error: Callable[[], BaseException]) -> None:
-        jobs: dict[int, Any] = {}
-        entries: list[Any] = list(self._pending) + list(self._inbox)
+        with self._lock:
+            self._inbox.clear()
+            jobs = list(self.jobs.values())
         self._pending.clear()
-        self._inbox.clear()
         for worker in self.workers:
-            entries.extend(worker.held)
             worker.held.clear()
         self._timed = 0
-        for entry in entries:
-            for task in entry if type(entry) is list else [entry]:
-                job = task[0] if type(task) is tuple else task.job
-                jobs[id(job)] = job
-        for job in jobs.values():
+        for job in jobs:
             job._abort(make_error())
 
     def _finish(self) -> bool:
@@ -952,6 +1100,16 @@ class _Core:
             worker.conn.close()
         self._wake_r.close()
         self._wake_w.close()
+
+
+def _stop_launched(launched: list[tuple[Any, Any]]) -> None:
+    """Stop workers started for a pool that failed to start (killed, so joining is bounded)."""
+    for process, conn in launched:
+        conn.close()
+        stop = getattr(process, "kill", None) or process.terminate
+        stop()
+    for process, _ in launched:
+        process.join()
 
 
 def _rebuild_exception(message: tuple) -> BaseException:
@@ -1020,13 +1178,34 @@ class Pool:
             from processing.context import default_context
 
             context = default_context
-        self._ctx = context.get_context()
-        self._core = _Core(self._ctx, processes, initializer, tuple(initargs), maxtasksperchild)
+        # Workers start through ``context.Process`` (via ``Pool.Process``), looked up at each
+        # start: code that substitutes the context's Process is honoured, as by the stdlib.
+        self._ctx = context
+        self._core = _Core(context, type(self).Process, processes, initializer,
+                           tuple(initargs), maxtasksperchild)
+        # When the pool is garbage collected, terminate() is called at once (processing
+        # 0.52). Results hold the pool, but the manager holds only their jobs (see above).
         self._finalizer = weakref.finalize(self, self._core.terminate)
+
+    @staticmethod
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:
+        """Make a worker process object; a subclass may override this, as with the stdlib's."""
+        return ctx.Process(*args, **kwds)
 
     @property
     def _processes(self) -> int:
         return self._core.processes
+
+    @property
+    def _pool(self) -> list[Any]:
+        """The worker processes now (read-only), like the stdlib's ``Pool._pool``."""
+        return [worker.process for worker in list(self._core.workers)]
+
+    @property
+    def _cache(self) -> Mapping[int, Any]:
+        """The unfinished jobs by id (a read-only live view), like the stdlib's
+        ``Pool._cache``: empty once every submitted result is in."""
+        return types.MappingProxyType(self._core.jobs)
 
     # -- submitting work ----------------------------------------------------------------
 
@@ -1043,10 +1222,9 @@ class Pool:
         """Start ``func(*args, **kwds)`` in a worker; ``timeout`` (seconds) bounds its run."""
         if timeout is not None and timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        result = ApplyResult(callback, error_callback)
-        result._pool = self
-        self._core.submit((result, 0, timeout, (_APPLY, func, tuple(args), dict(kwds or {}))))
-        return result
+        job = _ApplyJob(self._core.jobs, callback, error_callback)
+        self._core.submit(job, (job, 0, timeout, (_APPLY, func, tuple(args), dict(kwds or {}))))
+        return ApplyResult(job, self)
 
     def map(self, func: Callable[[Any], Any], iterable: Iterable[Any],
             chunksize: int | None = None) -> list[Any]:
@@ -1075,12 +1253,12 @@ class Pool:
     def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any],
              chunksize: int = 1) -> IMapIterator:
         """An iterator of ``func(item)`` in input order; the iterable is read as needed."""
-        return self._imap(IMapIterator(), func, iterable, chunksize)
+        return self._imap(True, func, iterable, chunksize)
 
     def imapUnordered(self, func: Callable[[Any], Any], iterable: Iterable[Any],
                       chunksize: int = 1) -> IMapIterator:
         """Like ``imap()``, but results come in the order they finish."""
-        return self._imap(IMapUnorderedIterator(), func, iterable, chunksize)
+        return self._imap(False, func, iterable, chunksize)
 
     def _map_async(self, kind: int, func: Any, iterable: Iterable[Any], chunksize: int | None,
                    callback: Any, error_callback: Any) -> MapResult:
@@ -1089,21 +1267,25 @@ class Pool:
             chunksize, extra = divmod(len(items), self._core.processes * 4)
             chunksize = max(1, chunksize + bool(extra))
         _check_chunksize(chunksize)
-        result = MapResult(len(items), chunksize, callback, error_callback)
-        if items:
-            result._pool = self
-            self._core.submit([
-                (result, index, None, (kind, func, items[start : start + chunksize], None))
-                for index, start in enumerate(range(0, len(items), chunksize))
-            ])
-        return result
+        job = _MapJob(self._core.jobs, len(items), chunksize, callback, error_callback)
+        if not items:
+            return MapResult(job, None)
+        self._core.submit(job, [
+            (job, index, None, (kind, func, items[start : start + chunksize], None))
+            for index, start in enumerate(range(0, len(items), chunksize))
+        ])
+        return MapResult(job, self)
 
-    def _imap(self, job: IMapIterator, func: Any, iterable: Iterable[Any],
+    def _imap(self, ordered: bool, func: Any, iterable: Iterable[Any],
               chunksize: int) -> IMapIterator:
         _check_chunksize(chunksize)
-        job._pool = self
-        self._core.submit(_Source(job, _chunks(iterable, chunksize), _MAP, func))
-        return job
+        job = _IMapJob(self._core.jobs, ordered)
+        self._core.submit(job, _Source(job, _chunks(iterable, chunksize), _MAP, func))
+        return (IMapIterator if ordered else IMapUnorderedIterator)(job, self)
+
+    def _submit_job(self, job: _Job, func: Any, args: tuple, kwds: dict) -> None:
+        """Run ``func(*args, **kwds)`` for ``job`` (the executor's way in)."""
+        self._core.submit(job, (job, 0, None, (_APPLY, func, args, kwds)))
 
     # -- ending ---------------------------------------------------------------------------
 
