@@ -2,18 +2,23 @@
 
 A spawned or frozen child re-imports the parent's main module, so everything the module does at
 import time runs again in every child. The checks here read the module's AST once, resolve how it
-imported `processing`, `multiprocessing` or `concurrent.futures`, and report findings with stable
-codes (FK001...), like ruff or flake8.
+imported `processing`, `multiprocessing`, `multiprocess`, `concurrent.futures`, loky or joblib,
+follow calls through the module's functions, classes and the local modules it imports, and
+report findings with stable codes (FK001...), like ruff or flake8. A `# noqa` or
+`# noqa: FK001` comment silences findings on its line.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import io
+import re
 import tokenize
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -34,7 +39,9 @@ class Finding:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The finding's fields plus the rule's name and documentation link."""
+        rule = RULES[self.code]
+        return {**asdict(self), "rule": rule.name, "url": rule.url}
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,15 @@ class Rule:
     severity: str
     summary: str
 
+    @property
+    def url(self) -> str:
+        """Where the rule's page (docs/rules/CODE.md, `freezekit rule CODE`) is published."""
+        return RULES_URL.format(code=self.code)
+
+
+#: The published rule pages; the same text ships with the package (`freezekit rule FK001`).
+RULES_URL = ("https://github.com/processing-freezekit/processing-freezekit/blob/main/"
+             "docs/rules/{code}.md")
 
 RULES: dict[str, Rule] = {
     rule.code: rule
@@ -62,6 +78,8 @@ RULES: dict[str, Rule] = {
              "The main module does something at import time that every child would repeat."),
         Rule("FK006", "start-method-outside-main-guard", ERROR,
              "set_start_method() is called outside the main guard."),
+        Rule("FK007", "global-defined-only-in-main-guard", ERROR,
+             "A function that runs in a child reads a global that only the main guard defines."),
     )
 }
 
@@ -117,18 +135,31 @@ def parse_source(text: str, path: str) -> ast.Module:
 def check(path: str | Path) -> list[Finding]:
     """Check one main module and return its findings, sorted by position."""
     source = load_source(path)
-    return analyse_source(source.text, source.path)
+    return analyse_source(source.text, source.path, Path(source.path).resolve().parent)
 
 
-def analyse_source(text: str, path: str = "<string>") -> list[Finding]:
-    """Check module text held in memory; `path` only labels the findings."""
-    return analyse_module(parse_source(text, path), text, path).findings
+def analyse_source(text: str, path: str = "<string>",
+                   search_dir: Path | None = None) -> list[Finding]:
+    """Check module text held in memory; `path` only labels the findings.
+
+    `search_dir` is where the module's own imports are found (its folder, as for `python
+    app.py`); None looks at no other module.
+    """
+    return analyse_module(parse_source(text, path), text, path, search_dir).findings
 
 
-_LIBS = frozenset({"multiprocessing", "processing"})
-_SPAWNERS = frozenset({"Process", "Pool", "Manager"})
+_LIBS = frozenset({"multiprocessing", "processing", "multiprocess"})
+_SPAWNERS = frozenset({"Process", "Pool", "Manager", "ProcessPoolExecutor"})
 _EXECUTORS = frozenset({"concurrent.futures.ProcessPoolExecutor",
-                        "concurrent.futures.process.ProcessPoolExecutor"})
+                        "concurrent.futures.process.ProcessPoolExecutor",
+                        "loky.ProcessPoolExecutor", "loky.get_reusable_executor",
+                        "joblib.externals.loky.get_reusable_executor"})
+#: Creating one starts nothing; its start() (or entering it in a `with`) starts a server process.
+_MANAGERS = frozenset({"BaseManager", "SyncManager", "SharedMemoryManager"})
+_PARALLEL = frozenset({"joblib.Parallel"})
+_THREAD_BACKENDS = frozenset({"threading", "sequential", "threads"})
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?",
+                   re.IGNORECASE)
 _FREEZE = frozenset({"freeze_support", "freezeSupport"})
 _START_METHOD = frozenset({"set_start_method", "setStartMethod"})
 _CONTEXT = frozenset({"get_context", "getContext"})
@@ -188,6 +219,7 @@ class _Ctx:
     guard: ast.If | None = None
     local_defs: frozenset[str] = frozenset()
     local_classes: frozenset[str] = frozenset()
+    cls: str | None = None
 
 
 @dataclass
@@ -211,25 +243,79 @@ class Analysis:
     aliases: dict[str, str] = field(default_factory=dict)
     star_libs: set[str] = field(default_factory=set)
     libs_used: set[str] = field(default_factory=set)
+    #: Function (or "Class.method") -> what it starts and where, for modules that import this one.
+    spawning: dict[str, str] = field(default_factory=dict)
+    #: What this module starts when it is imported, and where, if anything.
+    import_spawns: list[str] = field(default_factory=list)
 
 
-def analyse_module(tree: ast.Module, text: str, path: str) -> Analysis:
+def analyse_module(tree: ast.Module, text: str, path: str,
+                   search_dir: Path | None = None) -> Analysis:
     """Run every rule over a parsed module."""
-    return _Analyser(tree, text, path).run()
+    return _Analyser(tree, text, path, _LocalModules(search_dir)).run()
+
+
+class _LocalModules:
+    """The app's own modules next to its main script, analysed once each, on demand."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.cache: dict[Path, Analysis | None] = {}
+
+    def find(self, module: str) -> Path | None:
+        if self.root is None:
+            return None
+        base = self.root.joinpath(*module.split("."))
+        for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def analyse(self, file: Path) -> Analysis | None:
+        """The module's analysis, or None if it cannot be read (check reports only the app)."""
+        if file not in self.cache:
+            self.cache[file] = None  # an import cycle sees "nothing known" rather than looping
+            try:
+                source = load_source(file)
+                tree = parse_source(source.text, source.path)
+            except SourceError:
+                return None
+            label = _relative(file, self.root)
+            self.cache[file] = _Analyser(tree, source.text, label, self, imported=True).run()
+        return self.cache[file]
+
+
+def _relative(file: Path, root: Path | None) -> str:
+    try:
+        return str(file.relative_to(root)) if root else str(file)
+    except ValueError:
+        return str(file)
 
 
 class _Analyser:
-    def __init__(self, tree: ast.Module, text: str, path: str) -> None:
+    def __init__(self, tree: ast.Module, text: str, path: str, local: _LocalModules,
+                 imported: bool = False) -> None:
         self.tree = tree
         self.lines = text.splitlines(keepends=True)
         self.path = path
+        self.local = local
+        self.imported = imported
+        self.noqa = _noqa_lines(text)
         self.result = Analysis(findings=[])
         self.aliases = self.result.aliases
         self.star_libs = self.result.star_libs
         self.spawner_classes: dict[str, str] = {}
+        self.manager_classes: set[str] = set()
+        self.classes: set[str] = set()
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.local_modules: dict[str, Path] = {}
         self.pool_names: set[str] = set()
         self.thread_names: set[str] = set()
-        self.fn_spawns: dict[str, tuple[int, str]] = {}
+        self.manager_names: dict[str, str] = {}
+        self.parallel_names: set[str] = set()
+        self.instances: dict[str, str] = {}
+        self.child_targets: set[str] = set()
+        self.fn_spawns: dict[str, _Witness] = {}
         self.graph: dict[str, set[str]] = {}
         self.module_calls: list[tuple[ast.Call, _Ctx, str]] = []
         self.guard_calls: list[tuple[ast.If, str]] = []
@@ -249,6 +335,8 @@ class _Analyser:
                 self._unsafe(node, "FK005", ctx,
                              f"{what} at import time: every child process re-imports the main "
                              f"module and does it again; {GUARD_HINT}")
+        if not self.imported:
+            self._guard_only_globals()
         self.result.findings.sort(key=lambda f: (f.line, f.col, f.code))
         return self.result
 
@@ -264,13 +352,24 @@ class _Analyser:
                         top = alias.name.partition(".")[0]
                         self.aliases[top] = top
                     self._note_lib(alias.name)
+                    self._note_local(alias.name)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 self._note_lib(node.module)
+                self._note_local(node.module)
                 for alias in node.names:
                     if alias.name == "*":
                         self.star_libs.add(node.module)
                     else:
                         self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        self._note_local(f"{node.module}.{alias.name}")
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.ClassDef):
+                self.classes.add(stmt.name)
+                for item in _walk_statements(stmt.body):
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self.functions.setdefault(f"{stmt.name}.{item.name}", item)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[stmt.name] = stmt
         for node in statements:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 context = self._qualname(node.value)
@@ -280,14 +379,22 @@ class _Analyser:
                             self.aliases[target.id] = context
             elif isinstance(node, ast.ClassDef):
                 for base in node.bases:
-                    spawner = self._spawner(base)
-                    if spawner:
+                    if self._spawner(base):
                         self.spawner_classes[node.name] = node.name
+                    elif self._manager_class(base):
+                        self.manager_classes.add(node.name)
 
     def _note_lib(self, module: str) -> None:
         top = module.partition(".")[0]
         if top in _LIBS:
             self.result.libs_used.add(top)
+
+    def _note_local(self, module: str) -> None:
+        if module.partition(".")[0] in _LIBS or module in self.local_modules:
+            return
+        found = self.local.find(module)
+        if found is not None:
+            self.local_modules[module] = found
 
     def _qualname(self, node: ast.AST) -> str | None:
         """The dotted name an expression refers to, following imports and get_context()."""
@@ -316,15 +423,69 @@ class _Analyser:
         if name is None:
             return None
         if name in _EXECUTORS:
-            return "ProcessPoolExecutor"
+            return "ProcessPoolExecutor" if name.startswith("concurrent.") else name
         parts = name.split(".")
         if parts[0] in _LIBS and parts[-1] in _SPAWNERS and "dummy" not in parts:
             return f"{parts[0]}.{parts[-1]}"
         return None
 
+    def _manager_class(self, func: ast.AST) -> str | None:
+        """A readable name if `func` is a manager class, whose start() starts a server process."""
+        if isinstance(func, ast.Name) and func.id in self.manager_classes:
+            return func.id
+        name = self._qualname(func)
+        parts = (name or "").split(".")
+        if parts[0] in _LIBS and parts[-1] in _MANAGERS:
+            return f"{parts[0]}.{parts[-1]}"
+        return None
+
+    def _parallel(self, node: ast.AST) -> bool:
+        """True for `joblib.Parallel(...)` with a process backend (calling it starts workers)."""
+        if not isinstance(node, ast.Call) or self._qualname(node.func) not in _PARALLEL:
+            return False
+        for keyword in node.keywords:
+            value = keyword.value
+            if not isinstance(value, ast.Constant):
+                continue
+            if keyword.arg in ("backend", "prefer") and value.value in _THREAD_BACKENDS:
+                return False
+            if keyword.arg == "n_jobs" and value.value == 1:
+                return False
+        return not (node.args and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value == 1)
+
     def _lib_call(self, func: ast.AST, names: frozenset[str]) -> str | None:
         name = self._qualname(func)
         if name and name.partition(".")[0] in _LIBS and _last(name) in names:
+            return name
+        return None
+
+    def _callee(self, func: ast.AST, ctx: _Ctx) -> str | None:
+        """The module's own function or method (or a local module's function) a call runs."""
+        if isinstance(func, ast.Name):
+            if func.id in self.classes:
+                return f"{func.id}.__init__"
+            if func.id not in self.aliases:
+                return func.id
+            name = self.aliases[func.id]
+            return name if name.rpartition(".")[0] in self.local_modules else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        owner = func.value
+        if isinstance(owner, ast.Name):
+            if owner.id in self.classes:
+                return f"{owner.id}.{func.attr}"
+            if owner.id in self.instances:
+                return f"{self.instances[owner.id]}.{func.attr}"
+            if owner.id in ("self", "cls") and ctx.cls:
+                return f"{ctx.cls}.{func.attr}"
+        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name):
+            if owner.func.id in self.classes:
+                return f"{owner.func.id}.{func.attr}"
+            if owner.func.id == "cls" and ctx.cls:
+                return f"{ctx.cls}.{func.attr}"
+        name = self._qualname(func)
+        if name and name.rpartition(".")[0] in self.local_modules:
             return name
         return None
 
@@ -338,16 +499,20 @@ class _Analyser:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._function(stmt, ctx)
         elif isinstance(stmt, ast.ClassDef):
-            inner = replace(ctx, definition=f"the body of class {stmt.name}")
+            top_level = ctx.where == "module" and not ctx.definition
+            inner = replace(ctx, definition=f"the body of class {stmt.name}",
+                            cls=stmt.name if top_level else None)
             for child in ast.iter_child_nodes(stmt):
                 self._child(child, inner)
         elif ctx.where != "function" and main_guard_body(stmt) is not None:
             assert isinstance(stmt, ast.If)
             self._guard(stmt, ctx)
         else:
-            self._bind_names(stmt)
+            self._bind_names(stmt, ctx)
             if ctx.where == "module" and not ctx.block:
                 ctx = replace(ctx, block=_block_name(stmt))
+            if ctx.where == "module" and isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._local_import(stmt, ctx)
             for child in ast.iter_child_nodes(stmt):
                 self._child(child, ctx)
 
@@ -369,10 +534,12 @@ class _Analyser:
         nested = list(_walk_statements(stmt.body))
         if ctx.where == "function":
             func = ctx.func
+        elif ctx.cls:
+            func = f"{ctx.cls}.{stmt.name}"
         else:
             func = None if ctx.definition else stmt.name
         inner = _Ctx(
-            "function", ctx.top, func,
+            "function", ctx.top, func, cls=ctx.cls,
             local_defs=ctx.local_defs | {
                 n.name for n in nested if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
             },
@@ -393,23 +560,66 @@ class _Analyser:
         self._stmts(body, _Ctx("guard", ctx.top, guard=stmt))
         self._stmts(other, replace(ctx, block="the else branch of the main guard"))
 
-    def _bind_names(self, stmt: ast.stmt) -> None:
-        """Remember names bound to pools and threads, to recognise `pool.map` and `t.start()`."""
+    def _bind_names(self, stmt: ast.stmt, ctx: _Ctx) -> None:
+        """Remember names bound to pools, threads, managers and instances of the module's
+        classes, to recognise `pool.map`, `t.start()`, `manager.start()` and `obj.method()`."""
         pairs: list[tuple[ast.AST, ast.AST | None]] = []
         if isinstance(stmt, ast.Assign):
             pairs = [(target, stmt.value) for target in stmt.targets]
         elif isinstance(stmt, (ast.AnnAssign)):
             pairs = [(stmt.target, stmt.value)]
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._entered(item.context_expr, ctx)
             pairs = [(item.optional_vars, item.context_expr) for item in stmt.items
                      if item.optional_vars is not None]
         for target, value in pairs:
             if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
                 continue
+            manager = self._manager_class(value.func)
             if self._spawner(value.func):
                 self.pool_names.add(target.id)
+            elif manager:
+                self.manager_names[target.id] = manager
+            elif self._parallel(value):
+                self.parallel_names.add(target.id)
             elif self._qualname(value.func) in _THREADS:
                 self.thread_names.add(target.id)
+            elif isinstance(value.func, ast.Name) and value.func.id in self.classes:
+                self.instances[target.id] = value.func.id
+
+    def _entered(self, expr: ast.expr, ctx: _Ctx) -> None:
+        """`with SyncManager() as m:` and `with Parallel(n_jobs=2) as run:` start processes."""
+        if not isinstance(expr, ast.Call):
+            return
+        manager = self._manager_class(expr.func)
+        if manager:
+            self._spawn(expr, ctx, f"entering {manager}() in a with block")
+        elif self._parallel(expr):
+            self._spawn(expr, ctx, "entering joblib.Parallel() in a with block")
+
+    def _local_import(self, stmt: ast.Import | ast.ImportFrom, ctx: _Ctx) -> None:
+        """Importing one of the app's own modules runs it: in every child too."""
+        if isinstance(stmt, ast.Import):
+            modules = [alias.name for alias in stmt.names]
+        elif stmt.module and not stmt.level:
+            modules = [stmt.module] + [f"{stmt.module}.{alias.name}" for alias in stmt.names]
+        else:
+            modules = []
+        for module in modules:
+            file = self.local_modules.get(module)
+            analysis = self.local.analyse(file) if file else None
+            if analysis is None or not analysis.import_spawns:
+                continue
+            label = _relative(file, self.local.root) if file else module
+            self.spawned = True
+            self._report(stmt, "FK001",
+                         f"importing {module} starts processes at import time "
+                         f"({analysis.import_spawns[0]}): a spawned or frozen child re-imports "
+                         f"the main module, imports {module} and starts them again; move that "
+                         f"code in {label} into a function that the main guard calls",
+                         ctx=ctx)
+            return
 
     # Expressions ------------------------------------------------------------------------
 
@@ -418,7 +628,7 @@ class _Analyser:
         while stack:
             item = stack.pop()
             if isinstance(item, ast.Lambda):
-                self._expr(item.body, _Ctx("function", ctx.top, ctx.func,
+                self._expr(item.body, _Ctx("function", ctx.top, ctx.func, cls=ctx.cls,
                                            local_defs=ctx.local_defs,
                                            local_classes=ctx.local_classes))
                 continue
@@ -452,23 +662,47 @@ class _Analyser:
                              f"{_last(method)}() outside the main guard runs again in every "
                              f"child that imports this module and fails there; {GUARD_HINT}")
             return
+        if self._starts_something(call, ctx):
+            return
         if isinstance(func, ast.Attribute) and func.attr in _POOL_METHODS and call.args:
             receiver = func.value
             if (isinstance(receiver, ast.Name) and receiver.id in self.pool_names) or (
                 isinstance(receiver, ast.Call) and self._spawner(receiver.func)
             ):
                 self._check_target(call.args[0], ctx, f".{func.attr}()")
-        if isinstance(func, ast.Name) and func.id not in self.aliases:
+        if self._qualname(func) == "joblib.delayed" and call.args:
+            self._check_target(call.args[0], ctx, "delayed()")
+        callee = self._callee(func, ctx)
+        if callee:
             if ctx.where == "module":
-                self.module_calls.append((call, ctx, func.id))
+                self.module_calls.append((call, ctx, callee))
             elif ctx.where == "guard" and ctx.guard is not None:
-                self.guard_calls.append((ctx.guard, func.id))
+                self.guard_calls.append((ctx.guard, callee))
             elif ctx.func:
-                self.graph.setdefault(ctx.func, set()).add(func.id)
+                self.graph.setdefault(ctx.func, set()).add(callee)
         if ctx.where == "module":
             effect = self._side_effect(call)
             if effect:
                 self.side_effects.append((call, ctx, effect))
+
+    def _starts_something(self, call: ast.Call, ctx: _Ctx) -> bool:
+        """`manager.start()` and calling a `joblib.Parallel` start processes."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "start":
+            owner = func.value
+            manager = None
+            if isinstance(owner, ast.Name):
+                manager = self.manager_names.get(owner.id)
+            elif isinstance(owner, ast.Call):
+                manager = self._manager_class(owner.func)
+            if manager:
+                self._spawn(call, ctx, f"{manager}().start()")
+                return True
+        if self._parallel(func) or (isinstance(func, ast.Name)
+                                    and func.id in self.parallel_names):
+            self._spawn(call, ctx, "joblib.Parallel()(...)")
+            return True
+        return False
 
     def _spawn(self, call: ast.Call, ctx: _Ctx, what: str) -> None:
         self.spawned = True
@@ -477,10 +711,11 @@ class _Analyser:
             self._unsafe(call, "FK001", ctx,
                          f"{what} runs at import time{place}: a spawned or frozen child "
                          f"re-imports the main module and starts it again; {GUARD_HINT}")
+            self.result.import_spawns.append(f"{what} on line {call.lineno} of {self.path}")
         elif ctx.where == "guard" and ctx.guard is not None:
             self.guards_spawning.add(id(ctx.guard))
         elif ctx.func and ctx.func not in self.fn_spawns:
-            self.fn_spawns[ctx.func] = (call.lineno, what)
+            self.fn_spawns[ctx.func] = _Witness(what, call.lineno, None)
 
     def _freeze(self, call: ast.Call, ctx: _Ctx) -> None:
         ok = ctx.where == "guard" and id(call) in self.first_in_guard
@@ -490,10 +725,11 @@ class _Analyser:
             where = "at module level"
         else:
             where = "after other statements in the main guard"
-        self.result.freeze_calls.append(FreezeCall(call, ok, where))
         if not ok:
-            self._report(call, "FK002", f"freeze_support() {where} does not protect the frozen "
-                         "program; call it as the first statement of the main guard")
+            ok = not self._report(call, "FK002", f"freeze_support() {where} does not protect "
+                                  "the frozen program; call it as the first statement of the "
+                                  "main guard")
+        self.result.freeze_calls.append(FreezeCall(call, ok, where))
 
     def _check_target(self, target: ast.expr, ctx: _Ctx, how: str) -> None:
         what = None
@@ -501,6 +737,8 @@ class _Analyser:
             what = "a lambda"
         elif isinstance(target, ast.Name) and target.id in ctx.local_defs:
             what = f"the nested function {target.id}()"
+        elif isinstance(target, ast.Name) and target.id in self.functions:
+            self.child_targets.add(target.id)
         elif isinstance(target, ast.Attribute):
             owner = target.value
             if isinstance(owner, ast.Call):
@@ -510,9 +748,6 @@ class _Analyser:
         if what:
             self._report(target, "FK004", f"{what} passed as {how} cannot be pickled to a "
                          "spawned child; define the function at module level and pass it by name")
-            self.result.blockers.append((target.lineno, (
-                f"{what} is sent to another process; fix cannot move it for you: "
-                "define it at module level and pass it by name")))
 
     def _side_effect(self, call: ast.Call) -> str | None:
         func = call.func
@@ -550,25 +785,41 @@ class _Analyser:
         return None
 
     def _resolve_calls(self) -> None:
-        """Propagate "starts processes" through calls between the module's own functions."""
+        """Propagate "starts processes" through calls between the module's own functions and
+        methods, and into the functions of the app's own modules that it imports."""
         spawning = dict(self.fn_spawns)
+        callees = {name for names in self.graph.values() for name in names}
+        callees.update(name for _, _, name in self.module_calls)
+        callees.update(name for _, name in self.guard_calls)
+        for name in callees:
+            module, _, function = name.rpartition(".")
+            file = self.local_modules.get(module)
+            analysis = self.local.analyse(file) if file else None
+            if analysis is not None and function in analysis.spawning:
+                spawning[name] = analysis.spawning[function]
         changed = True
         while changed:
             changed = False
-            for caller, callees in self.graph.items():
-                witness = next((spawning[c] for c in sorted(callees) if c in spawning), None)
+            for caller, called in self.graph.items():
+                witness = next((spawning[c] for c in sorted(called) if c in spawning), None)
                 if caller not in spawning and witness:
                     spawning[caller] = witness
                     changed = True
+        self.result.spawning = {
+            name: witness if witness.file else witness._replace(file=self.path)
+            for name, witness in spawning.items()}
         for call, ctx, name in self.module_calls:
             if name in spawning:
                 self.spawned = True
-                line, what = spawning[name]
+                witness = spawning[name]
                 place = f" in {ctx.block}" if ctx.block else ""
+                shown = name.removesuffix(".__init__")
                 self._unsafe(call, "FK001", ctx,
-                             f"{name}() runs at import time{place} and starts processes ({what} "
-                             f"on line {line}): a spawned or frozen child re-imports the main "
-                             f"module and starts them again; {GUARD_HINT}")
+                             f"{shown}() runs at import time{place} and starts processes "
+                             f"({witness.describe()}): a spawned or frozen child re-imports "
+                             f"the main module and starts them again; {GUARD_HINT}")
+                self.result.import_spawns.append(
+                    f"{shown}() on line {call.lineno} of {self.path}")
         for guard, name in self.guard_calls:
             if name in spawning:
                 self.guards_spawning.add(id(guard))
@@ -578,16 +829,61 @@ class _Analyser:
             if id(guard) in self.guards_spawning and not (
                 isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
                 and self._lib_call(first.value.func, _FREEZE)
-            ):
+            ) and self._report(guard, "FK003", "the main guard starts processes but does not "
+                               "call freeze_support() first: harmless under freezekit's "
+                               "bootstrap, fatal under plain PyInstaller on Windows; add it as "
+                               "the guard's first statement"):
                 self.result.guards_missing_freeze.append(guard)
-                self._report(guard, "FK003", "the main guard starts processes but does not call "
-                             "freeze_support() first: harmless under freezekit's bootstrap, "
-                             "fatal under plain PyInstaller on Windows; add it as the guard's "
-                             "first statement")
+
+    def _guard_only_globals(self) -> None:
+        """FK007: a function that children run reads a name only the main guard binds."""
+        guard_bound: dict[str, int] = {}
+        module_bound: set[str] = set()
+        for stmt in self.tree.body:
+            body = main_guard_body(stmt)
+            if body is None:
+                module_bound.update(_bound_names([stmt]))
+                continue
+            assert isinstance(stmt, ast.If)
+            module_bound.update(_bound_names(stmt.orelse if body is stmt.body else stmt.body))
+            for name, line in _bound_names(body).items():
+                guard_bound.setdefault(name, line)
+        for function in self.functions.values():
+            for node in ast.walk(function):
+                if isinstance(node, ast.Global):
+                    module_bound.update(node.names)
+        only_guard = {name: line for name, line in guard_bound.items()
+                      if name not in module_bound and not hasattr(builtins, name)}
+        if not only_guard:
+            return
+        run = set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes}
+        stack = list(run)
+        while stack:
+            for callee in self.graph.get(stack.pop(), ()):
+                if callee not in run:
+                    run.add(callee)
+                    stack.append(callee)
+        for name in sorted(run):
+            function = self.functions.get(name)
+            if function is None:
+                continue
+            local, declared = _function_locals(function)
+            seen: set[str] = set()
+            for node in ast.walk(function):
+                if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                        and node.id in only_guard and node.id not in seen
+                        and (node.id not in local or node.id in declared)):
+                    seen.add(node.id)
+                    self._report(node, "FK007", f"{name}() runs in child processes and reads "
+                                 f"{node.id}, which only the main guard defines (line "
+                                 f"{only_guard[node.id]}): a spawned or frozen child imports the "
+                                 "module without running the guard and fails with NameError; "
+                                 f"define {node.id} at module level or pass it as an argument")
 
     def _unsafe(self, node: ast.AST, code: str, ctx: _Ctx, message: str) -> None:
         """Report something that runs at import time and note what `fix` must move."""
-        self._report(node, code, message)
+        if not self._report(node, code, message):
+            return
         if not ctx.definition:
             self.result.unsafe_tops.add(ctx.top)
         elif RULES[code].severity == ERROR:
@@ -595,11 +891,94 @@ class _Analyser:
                 f"{ctx.definition} runs this at import time and must stay at module level; "
                 "move the call into a function that the main guard calls")))
 
-    def _report(self, node: ast.AST, code: str, message: str) -> None:
+    def _report(self, node: ast.AST, code: str, message: str, ctx: _Ctx | None = None) -> bool:
+        """Record a finding unless a `# noqa` comment on its line silences it."""
         line = getattr(node, "lineno", 1)
+        codes = self.noqa.get(line, frozenset())
+        if codes is None or code in codes:
+            return False
         col = _char_col(self.lines, line, getattr(node, "col_offset", 0))
         self.result.findings.append(
             Finding(self.path, line, col, code, message, RULES[code].severity))
+        return True
+
+
+class _Witness(NamedTuple):
+    """What a function starts, on which line, and in which file (None: this one)."""
+
+    what: str
+    line: int
+    file: str | None
+
+    def describe(self) -> str:
+        where = f" of {self.file}" if self.file else ""
+        return f"{self.what} on line {self.line}{where}"
+
+
+def _noqa_lines(text: str) -> dict[int, frozenset[str] | None]:
+    """Line -> the codes its `# noqa: ...` comment silences (None: a bare `# noqa`, all)."""
+    found: dict[int, frozenset[str] | None] = {}
+    if "noqa" not in text.lower():
+        return found
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type != tokenize.COMMENT:
+                continue
+            match = _NOQA.search(token.string)
+            if match:
+                codes = match.group("codes")
+                found[token.start[0]] = (
+                    frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c)
+                    if codes else None)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def _bound_names(body: list[ast.stmt]) -> dict[str, int]:
+    """Names these statements bind in their own scope (not inside functions or classes)."""
+    found: dict[str, int] = {}
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.setdefault(node.name, node.lineno)
+            stack.extend(node.decorator_list)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    name = alias.asname or alias.name.partition(".")[0]
+                    found.setdefault(name, node.lineno)
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                             ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.setdefault(node.id, node.lineno)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.setdefault(node.name, node.lineno)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return found
+
+
+def _function_locals(function: ast.AST) -> tuple[set[str], set[str]]:
+    """(names local to the function and its nested scopes, names it declares global)."""
+    local: set[str] = set()
+    declared: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.arg):
+            local.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            local.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node is not function:
+                local.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            local.update((a.asname or a.name.partition(".")[0]) for a in node.names)
+        elif isinstance(node, ast.Global):
+            declared.update(node.names)
+    return local, declared
 
 
 def _walk_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

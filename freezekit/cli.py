@@ -1,29 +1,54 @@
-"""The freezekit command line: argument parsing and output only."""
+"""The freezekit command line: argument parsing and output only.
+
+Every error reads `freezekit COMMAND: error: MESSAGE` on standard error. Exit status: 0 fine,
+1 findings (errors), a diff, or something fix or build refused, 2 usage or input error,
+3 the freezer is missing or failed, or the executable failed its self-test.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from freezekit import __version__
-from freezekit.analysis import RULES, Finding, SourceError, check
+from freezekit.analysis import ERROR, RULES, Finding, SourceError, analyse_source, check
+from freezekit.config import Config, ConfigError, find_config, load_config
+from freezekit.report import FORMATS, render
+from freezekit.sources import STDIN, discover
 
 
 class _UsageError(Exception):
     """A command-line mistake: reported on stderr with exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with freezekit's error line, and no abbreviated long options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> Any:  # argparse's signature: NoReturn
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="freezekit",
         description="Check, fix and freeze Python apps that start processes.",
+        epilog="Exit status: 0 fine, 1 findings, a diff or a refusal, 2 usage or input "
+        "error, 3 the freezer failed or the executable failed its self-test.",
     )
     parser.add_argument("--version", action="version", version=f"freezekit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_check_parser(sub)
     _add_fix_parser(sub)
     _add_build_parser(sub)
+    _add_rule_parser(sub)
     return parser
 
 
@@ -37,52 +62,127 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
-    except _UsageError as exc:
-        print(f"freezekit {args.command}: error: {exc}", file=sys.stderr)
+    except (_UsageError, ConfigError, SourceError) as exc:
+        _error(args.command, str(exc))
         return 2
+
+
+def _error(command: str, message: str) -> None:
+    print(f"freezekit {command}: error: {message}", file=sys.stderr)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = args.config if args.config is not None else find_config()
+    if args.config is not None and not path.is_file():
+        raise _UsageError(f"--config {path}: no such file")
+    return load_config(path)
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PYPROJECT", type=Path,
+                        help="read [tool.freezekit] from this file (default: the nearest "
+                        "pyproject.toml that has one, from the current folder up)")
+
+
+# check --------------------------------------------------------------------------------------
+
+def _rule_lines() -> str:
+    width = max(len(rule.name) for rule in RULES.values())
+    return "\n".join(f"  {rule.code}  {rule.name:<{width}}  {rule.severity:<7}  {rule.summary}"
+                     for rule in RULES.values())
 
 
 def _add_check_parser(sub: argparse._SubParsersAction) -> None:
-    rules = "; ".join(f"{r.code} {r.summary}" for r in RULES.values())
     parser = sub.add_parser(
         "check",
-        help="report what makes a main module unsafe to freeze or to run under spawn",
-        description=f"Report what makes a main module unsafe to freeze. Rules: {rules}",
+        help="report what makes an app unsafe to freeze or to run under spawn",
+        description="Report what makes an app unsafe to freeze or to run under spawn. "
+        "Folders are searched for *.py files, skipping virtualenvs, build and dist folders "
+        "and what .gitignore ignores; - reads standard input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"rules (`freezekit rule CODE` prints a rule's page):\n{_rule_lines()}\n\n"
+        "A `# noqa: FK001` comment silences that code on its line, a bare `# noqa` every "
+        "code.\nExit status: 0 no errors (warnings alone do not fail, unless --fail-on "
+        "warning), 1 errors found, 2 usage or input error.",
     )
-    parser.add_argument("paths", nargs="+", metavar="APP.py", help="the app's main script(s)")
-    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
-    parser.add_argument("--select", metavar="CODES", help="only these codes, comma-separated")
-    parser.add_argument("--ignore", metavar="CODES", help="skip these codes, comma-separated")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files, folders or - (default: the current folder)")
+    _add_output_options(parser)
+    parser.add_argument("--select", metavar="CODES",
+                        help="only these codes, comma-separated (overrides the config)")
+    parser.add_argument("--ignore", metavar="CODES",
+                        help="skip these codes, comma-separated (overrides the config)")
+    parser.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                        help="the lowest severity that makes the exit status 1 "
+                        "(default: %(default)s)")
+    _add_config_option(parser)
     parser.set_defaults(run=_run_check)
 
 
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output-format", choices=FORMATS, default=None,
+                        help="text (default), json, github (workflow annotations) or sarif "
+                        "(code scanning)")
+    parser.add_argument("--json", action="store_const", dest="output_format", const="json",
+                        help="the same as --output-format json")
+    parser.add_argument("--stdin-filename", metavar="NAME",
+                        help="the name findings give to standard input (default: -)")
+
+
 def _run_check(args: argparse.Namespace) -> int:
-    select = _codes(args.select, "--select") or set(RULES)
-    ignore = _codes(args.ignore, "--ignore")
+    config = _config(args)
+    select, ignore = _selection(args, config)
     findings: list[Finding] = []
     checked = 0
-    for path in args.paths:
+    failed = 0
+    for path in discover(args.paths or ["."]):
         try:
-            found = check(path)
+            found = _check_one(path, args.stdin_filename)
         except SourceError as exc:
-            print(f"freezekit: error: {exc}", file=sys.stderr)
+            _error("check", str(exc))
+            failed += 1
             continue
         checked += 1
         findings += [f for f in found if f.code in select and f.code not in ignore]
-    if args.json:
-        print(json.dumps([f.to_dict() for f in findings], indent=2))
-    else:
-        for finding in findings:
-            print(finding.format())
-        if checked:
-            print(_summary(findings, checked))
-    if checked < len(args.paths):
+    sys.stdout.write(render(args.output_format or "text", findings, checked))
+    if failed:
         return 2
-    return 1 if findings else 0
+    failing = {ERROR} if args.fail_on == "error" else {ERROR, "warning"}
+    return 1 if any(f.severity in failing for f in findings) else 0
 
 
-def _codes(value: str | None, option: str) -> set[str]:
-    codes = {code.strip().upper() for code in (value or "").split(",") if code.strip()}
+def _check_one(path: str, stdin_name: str | None) -> list[Finding]:
+    if path != STDIN:
+        return check(path)
+    label = stdin_name or STDIN
+    return analyse_source(_read_stdin(label), label, Path.cwd())
+
+
+def _read_stdin(label: str) -> str:
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{label}: cannot decode standard input ({exc}); send UTF-8") from None
+
+
+def _selection(args: argparse.Namespace, config: Config) -> tuple[set[str], set[str]]:
+    where = f"{config.path}: [tool.freezekit]" if config.path else ""
+    if args.select is not None:
+        select = _codes(args.select.split(","), "--select")
+    elif config.select is not None:
+        select = _codes(config.select, f"{where} select")
+    else:
+        select = set(RULES)
+    if args.ignore is not None:
+        ignore = _codes(args.ignore.split(","), "--ignore")
+    else:
+        ignore = _codes(config.ignore or [], f"{where} ignore")
+    return select or set(RULES), ignore
+
+
+def _codes(values: list[str], option: str) -> set[str]:
+    codes = {code.strip().upper() for code in values if code.strip()}
     unknown = sorted(codes - set(RULES))
     if unknown:
         raise _UsageError(
@@ -90,50 +190,100 @@ def _codes(value: str | None, option: str) -> set[str]:
     return codes
 
 
-def _summary(findings: list[Finding], files: int) -> str:
-    checked = f"{files} file" + ("s" if files != 1 else "")
-    if not findings:
-        return f"No findings ({checked} checked)."
-    errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
-    return (f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} "
-            f"({errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}) in {checked}.")
-
+# fix ----------------------------------------------------------------------------------------
 
 def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "fix",
-        help="rewrite a main module so that it is safe to freeze",
+        help="rewrite an app's main modules so that they are safe to freeze",
         description="Wrap import-time process starts in a main guard and put freeze_support() "
-        "where it belongs, changing nothing else.",
+        "where it belongs, changing nothing else. What has no automatic fix (a lambda sent "
+        "to a child, FK004) is reported and the rest is still repaired. - reads standard "
+        "input and writes the fixed module to standard output.",
+        epilog="Exit status: 0 nothing left to fix, 1 a diff was printed (--diff), or "
+        "errors remain that fix cannot repair, or a file was refused, 2 usage or input error.",
     )
-    parser.add_argument("path", metavar="APP.py", help="the app's main script")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or -")
     parser.add_argument("--diff", action="store_true",
-                        help="print a unified diff instead of writing the file")
+                        help="print a unified diff instead of writing the files")
+    parser.add_argument("--stdin-filename", metavar="NAME",
+                        help="the name messages give to standard input (default: -)")
     parser.set_defaults(run=_run_fix)
 
 
 def _run_fix(args: argparse.Namespace) -> int:
-    from freezekit.rewrite import FixRefused, fix
+    status = 0
+    for path in discover(args.paths):
+        try:
+            status = max(status, _fix_one(path, args))
+        except SourceError as exc:
+            _error("fix", str(exc))
+            status = 2
+    return status
 
+
+def _fix_one(path: str, args: argparse.Namespace) -> int:
+    from freezekit.rewrite import FixRefused, fix, fix_result, repair_source
+
+    stdin = path == STDIN
+    label = (args.stdin_filename or STDIN) if stdin else path
     try:
-        result = fix(args.path, diff=args.diff)
-    except SourceError as exc:
-        print(f"freezekit: error: {exc}", file=sys.stderr)
-        return 2
+        if stdin:
+            text = _read_stdin(label)
+            result = fix_result(label, text, repair_source(text, label, Path.cwd()))
+        else:
+            result = fix(path, diff=args.diff)
     except FixRefused as exc:
-        print(f"freezekit: cannot fix {args.path}: {exc}; the file is unchanged",
-              file=sys.stderr)
+        print(f"freezekit fix: cannot fix {label}: {exc}; "
+              f"{'nothing was changed' if stdin else 'the file is unchanged'}", file=sys.stderr)
+        if stdin and not args.diff:
+            sys.stdout.write(text)
         return 1
+    # Messages go to stderr when stdout carries the fixed module or the diff.
+    notes = sys.stderr if stdin or args.diff else sys.stdout
     if args.diff:
         sys.stdout.write(result.diff)
-    elif result.changed:
-        print(f"Fixed {args.path}: {result.summary}")
-    else:
-        print(f"Nothing to fix in {args.path}.")
+    elif stdin:
+        sys.stdout.write(result.text)
+    if result.changed and not args.diff:
+        print(f"Fixed {label}: {result.summary}", file=notes)
+    elif not result.changed and not result.unfixed:
+        print(f"Nothing to fix in {label}.", file=notes)
+    for finding in result.unfixed:
+        print(finding.format(), file=notes)
+    if result.unfixed:
+        codes = sorted({f.code for f in result.unfixed})
+        print(f"{label}: {len(result.unfixed)} error{'s' if len(result.unfixed) != 1 else ''} "
+              f"left that fix cannot repair; `freezekit rule {codes[0]}` says how to fix "
+              "it by hand", file=notes)
+        return 1
+    return 1 if args.diff and result.changed else 0
+
+
+# rule ---------------------------------------------------------------------------------------
+
+def _add_rule_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "rule", help="print a rule's page: why it matters, a bad example and the fix",
+        description="Print a rule's page; without a code, list the rules.")
+    parser.add_argument("code", nargs="?", metavar="CODE", help="e.g. FK001")
+    parser.set_defaults(run=_run_rule)
+
+
+def _run_rule(args: argparse.Namespace) -> int:
+    from freezekit.rulepages import rule_page
+
+    if args.code is None:
+        print(_rule_lines())
+        return 0
+    code = args.code.strip().upper()
+    if code not in RULES:
+        raise _UsageError(f"{args.code}: unknown rule; known codes: {', '.join(RULES)}")
+    sys.stdout.write(rule_page(code))
     return 0
 
+
+# build --------------------------------------------------------------------------------------
 
 # Subcommands whose arguments after a bare ``--`` go, untouched, to another program.
 _PASSTHROUGH_COMMANDS = {"build"}
@@ -156,82 +306,132 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
         help="freeze an app into an executable whose children work, and verify it",
         description="Check the app, freeze it with its entry script (children re-enter "
         "through processing's bootstrap, never through the app), and verify the executable "
-        "by starting a child in it. The last line of output is the executable's path.",
+        "by starting a child in it. The last line of output is the executable's path. "
+        "Without APP.py, builds what [tool.freezekit.build] in pyproject.toml declares; "
+        "options given here override the file.",
         epilog="Exit status: 0 built, 1 refused (check found errors), 2 usage or input "
         "error, 3 the freezer is missing or failed, or the executable failed its self-test.",
     )
-    parser.add_argument("app", metavar="APP.py", help="the app's main script")
-    parser.add_argument("--backend", default="pyinstaller", choices=available_backends(),
-                        help="the freezer (default: %(default)s)")
-    parser.add_argument("--onefile", action="store_true",
+    parser.add_argument("app", nargs="?", metavar="APP.py",
+                        help="the app's main script (default: script in the config)")
+    parser.add_argument("--backend", choices=available_backends(),
+                        help="the freezer (default: pyinstaller)")
+    parser.add_argument("--onefile", action=argparse.BooleanOptionalAction,
                         help="one self-extracting file instead of a folder")
     parser.add_argument("--name", metavar="NAME",
                         help="the executable's name (default: the script's name)")
-    parser.add_argument("--distpath", metavar="DIR", default="dist",
-                        help="where the executable goes (default: %(default)s)")
-    parser.add_argument("--workpath", metavar="DIR", default="build",
-                        help="the freezer's work files and log (default: %(default)s)")
+    parser.add_argument("--distpath", metavar="DIR",
+                        help="where the executable goes (default: dist)")
+    parser.add_argument("--workpath", metavar="DIR",
+                        help="the freezer's work files and log (default: build)")
     parser.add_argument("--no-check", dest="check", action="store_false",
                         help="build even if `freezekit check` finds errors")
     parser.add_argument("--no-smoke", dest="smoke", action="store_false",
                         help="do not run the executable's self-test after building")
-    parser.add_argument("--windowed", action="store_true",
+    parser.add_argument("--windowed", action=argparse.BooleanOptionalAction,
                         help="a GUI program without a console window")
     parser.add_argument("--icon", metavar="FILE", help="the executable's icon")
-    parser.add_argument("--add-data", metavar="SRC:DEST", action="append", default=[],
-                        help="bundle a file or folder at DEST (repeatable)")
-    parser.add_argument("--hidden-import", metavar="MOD", action="append", default=[],
-                        help="bundle a module the app imports dynamically (repeatable)")
+    parser.add_argument("--add-data", metavar="SRC:DEST", action="append",
+                        help="bundle a file or folder at DEST (repeatable; replaces the "
+                        "config's add-data)")
+    parser.add_argument("--hidden-import", metavar="MOD", action="append",
+                        help="bundle a module the app imports dynamically (repeatable; "
+                        "replaces the config's hidden-imports)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as JSON on stdout (executable, backend, "
+                        "warnings, self-test report, timings)")
+    _add_config_option(parser)
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true",
                            help="print only the executable's path (and errors)")
     verbosity.add_argument("-v", "--verbose", action="store_true",
                            help="stream the freezer's log to stderr")
-    parser.usage = "freezekit build [options] APP.py [-- FREEZER-ARGS...]"
+    parser.usage = "freezekit build [options] [APP.py] [-- FREEZER-ARGS...]"
     parser.set_defaults(run=_run_build)
 
 
+def _build_options(args: argparse.Namespace, config: Config) -> Any:
+    """BuildOptions from the command line, falling back on [tool.freezekit.build]."""
+    from freezekit.build import BuildOptions
+
+    file = config.build
+
+    def pick(cli: Any, configured: Any, default: Any) -> Any:
+        if cli is not None:
+            return cli
+        return configured if configured is not None else default
+
+    app = pick(args.app, file.script, None)
+    if app is None:
+        where = (f"{config.path} has no script in [tool.freezekit.build]" if config.path
+                 else "no pyproject.toml with [tool.freezekit.build] script was found")
+        raise _UsageError(f"no app to build: {where}; give APP.py or declare "
+                          "script = \"app.py\" there")
+    return BuildOptions(
+        app=app, backend=pick(args.backend, file.backend, "pyinstaller"),
+        name=pick(args.name, file.name, None), onefile=pick(args.onefile, file.onefile, False),
+        windowed=pick(args.windowed, file.windowed, False), icon=pick(args.icon, file.icon, None),
+        distpath=pick(args.distpath, file.distpath, "dist"),
+        workpath=pick(args.workpath, file.workpath, "build"),
+        data=pick(args.add_data, file.add_data, []),
+        hidden_imports=pick(args.hidden_import, file.hidden_imports, []),
+        extra_args=args.passthrough or file.freezer_args or [],
+        check=args.check, smoke=args.smoke)
+
+
 def _run_build(args: argparse.Namespace) -> int:
-    from freezekit.backends import BackendFailed, BackendUnavailable
-    from freezekit.build import BuildInputError, BuildOptions, BuildRefused, build
+    from freezekit.backends import BackendFailed, BackendUnavailable, available_backends
+    from freezekit.build import BuildInputError, BuildRefused, build
+    from freezekit.progress import Progress
     from freezekit.smoke import SmokeFailed
 
-    def progress(line: str) -> None:
-        if not args.quiet:
-            print(f"freezekit build: {line}", file=sys.stderr, flush=True)
+    options = _build_options(args, _config(args))
+    if options.backend not in available_backends():
+        raise _UsageError(f"backend {options.backend!r} (from {args.config or 'the config'}): "
+                          f"choose from {', '.join(available_backends())}")
+    progress = Progress(quiet=args.quiet or args.json, live=False if args.verbose else None)
 
     def echo(line: str) -> None:
         print(f"  | {line}", file=sys.stderr, flush=True)
 
-    options = BuildOptions(
-        app=args.app, backend=args.backend, name=args.name, onefile=args.onefile,
-        windowed=args.windowed, icon=args.icon, distpath=args.distpath,
-        workpath=args.workpath, data=args.add_data, hidden_imports=args.hidden_import,
-        extra_args=args.passthrough, check=args.check, smoke=args.smoke)
+    progress.start()
     try:
-        result = build(options, progress, echo if args.verbose else None)
+        result = build(options, progress.stage,
+                       echo if args.verbose else progress.output if progress.live else None)
     except (BuildInputError, SourceError) as exc:
         raise _UsageError(str(exc)) from None
     except BuildRefused as exc:
+        progress.close()
         for finding in exc.findings:
             print(finding.format())
-        print(f"freezekit build: refused: {exc}; `freezekit fix {args.app}` repairs what it "
-              "can, or pass --no-check to build anyway", file=sys.stderr)
+        _error("build", f"refused: {exc}; `freezekit fix {options.app}` repairs what it "
+               "can, or pass --no-check to build anyway")
         return 1
     except BackendUnavailable as exc:
-        print(f"freezekit build: error: {exc}", file=sys.stderr)
+        progress.close()
+        _error("build", str(exc))
         return 3
     except BackendFailed as exc:
-        print(f"freezekit build: error: {exc}\nfreezekit build: full log: {exc.log}",
-              file=sys.stderr)
+        progress.close()
+        _error("build", f"{exc}\nfreezekit build: full log: {exc.log}")
         return 3
     except SmokeFailed as exc:
-        print(f"freezekit build: error: {exc}\nfreezekit build: the executable was built but "
-              "does not work; rerun with --no-smoke to keep it for debugging",
-              file=sys.stderr)
+        progress.close()
+        _error("build", f"{exc}\nfreezekit build: the executable was built but does not "
+               "work; rerun with --no-smoke to keep it for debugging")
         return 3
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps({
+            "executable": str(result.executable), "backend": options.backend,
+            "warnings": [f.to_dict() for f in result.warnings],
+            "self_test": result.self_test, "log": str(result.log),
+            "timings": progress.timings()}, indent=2))
+        return 0
     if not args.quiet:
         for finding in result.warnings:
             print(finding.format(), file=sys.stderr)
+    progress.release()
     print(result.executable)
     return 0

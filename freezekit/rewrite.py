@@ -15,12 +15,14 @@ import os
 import stat
 import tempfile
 import tokenize
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from freezekit.analysis import (
     ERROR,
     Analysis,
+    Finding,
     SourceError,
     analyse_module,
     load_source,
@@ -28,7 +30,11 @@ from freezekit.analysis import (
     parse_source,
 )
 
-_LIB_FREEZE = {"processing": "freezeSupport", "multiprocessing": "freeze_support"}
+_LIB_FREEZE = {"processing": "freezeSupport", "multiprocessing": "freeze_support",
+               "multiprocess": "freeze_support"}
+#: Errors fix reports and leaves: it cannot name a lambda, edit another module, or choose
+#: where a guard-only global should live.
+_NO_AUTOFIX = frozenset({"FK001", "FK004", "FK007"})
 
 
 class FixRefused(Exception):
@@ -37,58 +43,96 @@ class FixRefused(Exception):
 
 @dataclass(frozen=True)
 class FixResult:
-    """What `fix` did (or, with diff=True, would do) to one file."""
+    """What `fix` did (or, with diff=True, would do) to one file, and what it left."""
 
     path: str
     changed: bool
     text: str
     diff: str
     summary: str
+    #: Errors that remain after the fix because no automatic fix exists (an FK004 lambda).
+    unfixed: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Repair:
+    """Fixed module text, what was done, and the errors fix could not repair."""
+
+    text: str
+    actions: list[str]
+    unfixed: list[Finding]
 
 
 def fix(path: str | Path, diff: bool = False) -> FixResult:
     """Fix one main module in place, atomically; with diff=True only compute the diff.
 
     Raises SourceError for unreadable input and FixRefused when a safe fix is not possible;
-    in both cases the file is left untouched.
+    in both cases the file is left untouched. Errors with no automatic fix do not stop the
+    others from being repaired: they come back in ``unfixed``.
     """
     source = load_source(path)
-    text, actions = fix_source(source.text, source.path)
-    changed = text != source.text
+    repair = repair_source(source.text, source.path, Path(source.path).resolve().parent)
+    result = fix_result(source.path, source.text, repair)
+    if result.changed and not diff:
+        _write_atomically(Path(path), repair.text.encode(source.encoding))
+    return result
+
+
+def fix_result(path: str, original: str, repair: Repair) -> FixResult:
+    """The FixResult for a repair of `original`, with its unified diff."""
     patch = "".join(difflib.unified_diff(
-        source.text.splitlines(keepends=True), text.splitlines(keepends=True),
-        fromfile=source.path, tofile=source.path,
+        original.splitlines(keepends=True), repair.text.splitlines(keepends=True),
+        fromfile=path, tofile=path,
     ))
-    if changed and not diff:
-        _write_atomically(Path(path), text.encode(source.encoding))
-    return FixResult(source.path, changed, text, patch, "; ".join(actions))
+    return FixResult(path, repair.text != original, repair.text, patch,
+                     "; ".join(repair.actions), tuple(repair.unfixed))
 
 
 def fix_source(text: str, path: str = "<string>") -> tuple[str, list[str]]:
     """Return the fixed module text and a list of what was done, or raise FixRefused."""
+    repair = repair_source(text, path)
+    return repair.text, repair.actions
+
+
+def repair_source(text: str, path: str = "<string>", search_dir: Path | None = None) -> Repair:
+    """Repair what can be repaired; raise FixRefused when no safe rewrite exists."""
     tree = parse_source(text, path)
-    analysis = analyse_module(tree, text, path)
+    analysis = analyse_module(tree, text, path, search_dir)
     if analysis.blockers:
         raise FixRefused("; ".join(f"line {line}: {why}" for line, why in analysis.blockers))
     if not analysis.unsafe_tops and not any(
         f.code in ("FK002", "FK003") for f in analysis.findings
     ):
-        return text, []
+        return Repair(text, [], _errors(analysis.findings))
     fixed, actions = _Fixer(tree, text, analysis).run()
-    _verify(fixed, path)
-    return fixed, actions
+    left = _verify(fixed, path, search_dir, analysis.findings)
+    return Repair(fixed, actions, left)
 
 
-def _verify(text: str, path: str) -> None:
-    """Refuse rather than write a result that does not parse or still has errors."""
+def _errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == ERROR]
+
+
+def _verify(text: str, path: str, search_dir: Path | None,
+            before: list[Finding]) -> list[Finding]:
+    """The errors left after fixing; refuse rather than write a result that does not parse or
+    has an error the original did not (moving a global under the guard can cause FK007)."""
     try:
         tree = parse_source(text, path)
     except SourceError as exc:
         raise FixRefused(f"the rewritten module would not parse ({exc})") from None
-    left = [f for f in analyse_module(tree, text, path).findings if f.severity == ERROR]
-    if left:
-        raise FixRefused("after fixing, line {0.line} would still have {0.code}; "
-                         "fix it by hand".format(left[0]))
+    left = _errors(analyse_module(tree, text, path, search_dir).findings)
+    had = Counter(f.code for f in _errors(before))
+    now = Counter(f.code for f in left)
+    for f in left:
+        if now[f.code] > had[f.code]:
+            raise FixRefused(f"after fixing, line {f.line} would have {f.code} ({f.message}); "
+                             "fix it by hand")
+    for f in left:
+        if f.code not in _NO_AUTOFIX:
+            raise FixRefused(f"after fixing, line {f.line} would still have {f.code}; "
+                             "fix it by hand")
+    return left
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -396,7 +440,8 @@ class _Fixer:
 
 def _freeze_spelling(tree: ast.Module, analysis: Analysis) -> tuple[str, str | None]:
     """The freeze_support() call matching the module's imports, and an import if one is needed."""
-    lib = "processing" if "processing" in analysis.libs_used else "multiprocessing"
+    lib = next((name for name in ("processing", "multiprocess") if name in analysis.libs_used),
+               "multiprocessing")
     name = _LIB_FREEZE[lib]
     module_alias = None
     for stmt in tree.body:

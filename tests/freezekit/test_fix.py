@@ -90,7 +90,6 @@ def test_multi_line_strings_are_not_reindented():
 
 
 @pytest.mark.parametrize("source, reason", [
-    ("from multiprocessing import Process\nProcess(target=lambda: 0).start()\n", "lambda"),
     ("import multiprocessing as mp\nclass C:\n    pool = mp.Pool()\n", "class C"),
     ("import multiprocessing as mp\nx = 1; p = mp.Pool()\n", "share this line"),
     ("import multiprocessing as mp\nfor i in range(2):\n    def w(): pass\n    mp.Pool()\n",
@@ -137,12 +136,30 @@ def test_diff_writes_nothing(tmp_path):
     assert "+if __name__" in result.diff and result.diff.startswith(f"--- {app}")
 
 
+def test_repairs_what_it_can_and_returns_what_it_cannot(tmp_path):
+    app = tmp_path / "app.py"
+    app.write_text("from multiprocessing import Pool\nPool().map(lambda x: x, [1])\n")
+    result = freezekit.fix(app)
+    assert result.changed and "if __name__" in app.read_text()
+    assert [(f.code, f.line) for f in result.unfixed] == [("FK004", 5)]
+    again = freezekit.fix(app)
+    assert not again.changed and [f.code for f in again.unfixed] == ["FK004"]
+
+
+def test_refuses_a_fix_that_would_hide_a_global_from_a_child(tmp_path):
+    source = ("from multiprocessing import Pool\n\ndef scale(x):\n    return x * FACTOR\n\n"
+              "pool = Pool(2)\nFACTOR = pool.apply(len, ['abc'])\nprint(pool.map(scale, [1]))\n")
+    with pytest.raises(FixRefused, match="FK007"):
+        fix_source(source)
+
+
 def test_leaves_the_file_untouched_on_refusal_and_bad_input(tmp_path):
     app = tmp_path / "app.py"
-    source = "from multiprocessing import Pool\nPool().map(lambda x: x, [1])\n"
+    source = "import multiprocessing as mp\nclass C:\n    pool = mp.Pool()\n"
     app.write_text(source)
     with pytest.raises(FixRefused):
         freezekit.fix(app)
+    assert app.read_text() == source
     app.write_text("def (:\n")
     with pytest.raises(SourceError):
         freezekit.fix(app)

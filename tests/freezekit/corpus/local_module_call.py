@@ -1,0 +1,3 @@
+from localpkg.lazy import start_workers
+
+print("squares", start_workers())

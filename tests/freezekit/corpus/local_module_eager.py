@@ -1,0 +1,9 @@
+import localpkg.eager
+
+
+def main():
+    print("pool", localpkg.eager.POOL)
+
+
+if __name__ == "__main__":
+    main()

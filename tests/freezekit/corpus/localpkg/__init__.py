@@ -1,0 +1,1 @@
+"""Modules the corpus apps import from their own folder, as an app imports its helpers."""
