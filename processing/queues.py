@@ -1,31 +1,39 @@
 """Process-shared queues: ``Queue``, ``BufferedQueue``, ``JoinableQueue`` and ``SimpleQueue``.
 
-A queue is a pipe plus a feeder thread in the putting process, so ``put()`` returns before
-the data is written; the feeder is flushed when the process exits, so an object put just
-before exit is never lost. Unlike the stdlib's feeder, which pickles and writes each object
-on its own, ours takes everything buffered so far, pickles it with one reused pickler and
-writes it in one ``write()`` under one acquire of the write lock.
+A queue is a pipe. ``put()`` pickles the object in the caller, so an object that cannot be
+pickled raises there and nothing is queued, then writes its frame (a 4-byte length and the
+pickle) straight into the pipe when it can do so without waiting: the pipe's write end is
+non-blocking and the write lock is only tried. What cannot be written at once goes to a
+*feeder* thread, started for the backlog and gone as soon as the backlog is written, so a
+process that forks while its queues are idle has no helper thread to warn about (Python
+3.12+). The feeder is flushed when the process exits, so an object put just before exit is
+never lost (``cancelJoin()`` opts out).
 
 Readers share a *read buffer*, a small shared-memory area used under the read lock: a
 reader takes its frames from the buffer and, when it needs more, fills the buffer with one
 ``read()`` of whatever the pipe holds (up to 64 KiB), so a ``get()`` costs one system call
-per many objects instead of two per object, and what one reader read stays available to
-every reader, in order. ``putMany()`` sends its objects as *batch frames* (one frame whose
-payload is a count and the frames of many pickles): a ``getMany()`` that wants all of a
-batch copies it out in one piece, else the buffer unwraps it; a frame too big for the
-buffer is read straight into its own bytes by the reader that takes it.
+per many objects, and what one reader read stays available to every reader, in order.
+``putMany()`` sends its objects as *batch frames* (one frame whose payload is a count and
+the frames of many pickles), each small enough to fit the read buffer whole: a ``getMany()``
+that wants all of a batch copies it out in one piece, else the buffer unwraps it. A frame
+too big for the buffer (only ever a single pickle) is read straight into its own bytes.
+
+Nothing waits for ever on another process's behalf: the read and write locks record their
+holder (``processing.ownedlock``), reads are bounded by the caller's deadline, and a reader
+that finds a writer died in the middle of a frame drops that partial object and resumes.
 """
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import errno
 import io
 import os
-import queue as _queue_module
 import select
 import struct
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -37,6 +45,7 @@ from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any
 
+from processing.ownedlock import OwnedLock
 from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
@@ -44,30 +53,52 @@ __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQu
 _ForkingPickler = _stdlib_context.reduction.ForkingPickler
 _HEADER = struct.Struct("!i")  # the stdlib's frame header: payload length, big-endian
 _LONG_HEADER = struct.Struct("!Q")  # after a header of -1, for payloads of 2 GiB or more
-_PENDING_HEADER = struct.Struct("II")  # start and end of the unread bytes in the read buffer
-_BASE = _PENDING_HEADER.size  # where the read buffer's bytes begin
 _BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
 _BATCH_BYTE = _BATCH[0]
 _COUNT = struct.Struct("!I")  # after _BATCH: how many pickles the batch frame holds
 _BATCH_HEAD = len(_BATCH) + _COUNT.size
 
-#: Largest batch frame; also the size of the shared read buffer.
-_BATCH_BYTES = 64 * 1024
-#: The feeder writes at most this much per ``write()`` (bigger objects go alone).
-_WRITE_BYTES = 256 * 1024
-#: The feeder takes at most this many buffered puts per round.
-_RUN_ITEMS = 4096
+#: The shared state in front of the read buffer: the unread bytes' start and end in the
+#: buffer, then a big frame being read (its length, how much of it was read from the pipe,
+#: how much of that is saved in the spill file), then the read and write locks' holders.
+#: Position and big frame are written together, in one ``pack_into``.
+_STATE = struct.Struct("=IIQQQ")
+_POSITION = struct.Struct("=II")
+_BIG = struct.Struct("=QQQ")
+_BIG_AT = _POSITION.size
+_HAVE = struct.Struct("=Q")  # the second field of _BIG
+_RLOCK_HOLDER_AT = _STATE.size
+_WLOCK_HOLDER_AT = _STATE.size + 4
+_BASE = _STATE.size + 8  # where the read buffer's bytes begin
+
+#: The read buffer's size; every frame of at most ``_MAX_FRAME`` bytes of payload fits in
+#: it whole, header included. Batch frames are never bigger, so a reader always finds a
+#: batch's head in the buffer; only a single pickle can be a big frame.
+_BUFFER_BYTES = 64 * 1024
+_MAX_FRAME = _BUFFER_BYTES - _HEADER.size
+#: Payloads of this size or more are written from their own bytes, not copied together.
+_WRITE_BYTES = 64 * 1024
+#: Most parts in one ``writev()`` (POSIX guarantees 16; Linux takes 1024).
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
 _POSIX = sys.platform != "win32"
+#: A put within this many seconds of the previous one is part of a burst: it goes to the
+#: feeder, whose large writes cost the readers far fewer wake-ups than a write per object.
+_BURST_GAP = 0.001
+#: How long an idle feeder waits for more before it ends.
+_LINGER = 0.05
+#: How long a fork waits for a busy feeder to write what it took and end: one that cannot
+#: write (nobody reads yet and the pipe is full) is left running, as it must be.
+_PAUSE_WAIT = 0.1
+
+_DROPPED = object()  # what a read returns for an object whose writer died mid-frame
 
 
-class _Many(list):
-    """The objects of one ``putMany()`` call, as one item of the feeder's buffer."""
+class BoundedPutManyError(ValueError, AssertionError):
+    """``putMany()`` on a queue with a ``maxsize`` (an ``AssertionError`` in 0.52, a
+    ``ValueError`` as Python would raise today: catch either)."""
 
 
-_sentinel = object()
-
-
-# ------------------------------------------------------------------------- the feeder side
+# ------------------------------------------------------------------------- pickling
 
 
 class _Encoder:
@@ -88,16 +119,15 @@ class _Encoder:
             self._pickler.clear_memo()
         return buf.getvalue()
 
-    def dump_batch(self, objs: list[Any], onerror: Any, queue_sem: Any) -> tuple[list[bytes], int]:
-        """The payloads of ``objs`` as batch frames of at most ``_BATCH_BYTES`` (a lone pickle
-        as a plain frame) and how many were pickled. All are pickled into one buffer, with
-        the memo cleared between objects so that they share no identity, as with ``put()``;
-        one that cannot be pickled is reported and counted out."""
+    def dump_batch(self, objs: list[Any]) -> list[bytes]:
+        """The payloads of ``objs`` as batch frames of at most ``_MAX_FRAME`` bytes (a lone
+        pickle as a plain frame). All are pickled into one buffer, with the memo cleared
+        between objects so that they share no identity, as with ``put()``. The first that
+        cannot be pickled raises, and then none is sent."""
         buf, pickler = self._buf, self._pickler
         dump, clear_memo, tell, write = pickler.dump, pickler.clear_memo, buf.tell, buf.write
         payloads: list[bytes] = []
         starts: list[int] = []  # where each pickle's frame header is in ``buf``
-        count = 0
         buf.seek(0)
         buf.truncate()
         write(_BATCH + bytes(_COUNT.size))
@@ -106,16 +136,9 @@ class _Encoder:
             write(b"\0\0\0\0")
             try:
                 dump(obj)
-            except Exception as exc:  # noqa: BLE001 (any pickling error is the caller's)
-                buf.seek(at)
-                buf.truncate()
-                queue_sem.release()
-                onerror(exc, obj)
-                continue
             finally:
                 clear_memo()
-            count += 1
-            if tell() > _BATCH_BYTES and starts:  # does not fit: close the batch before it
+            if tell() > _MAX_FRAME and starts:  # does not fit: close the batch before it
                 rest = buf.getvalue()[at:]
                 payloads.append(_close_batch(buf, starts, at))
                 buf.seek(0)
@@ -127,7 +150,7 @@ class _Encoder:
             starts.append(at)
         if starts:
             payloads.append(_close_batch(buf, starts, tell()))
-        return payloads, count
+        return payloads
 
 
 def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> bytes:
@@ -143,107 +166,89 @@ def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> bytes:
     return buf.getvalue()[:end]
 
 
+# ------------------------------------------------------------------------- the writer side
+
+
 def _frame(payload: bytes) -> bytes:
     n = len(payload)
     return _HEADER.pack(n) if n < 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(n)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+def _parts(payloads: list[bytes]) -> list[bytes]:
+    """The bytes to write for ``payloads``: small frames joined, big payloads on their own."""
+    parts: list[bytes] = []
+    small: list[bytes] = []
+    for payload in payloads:
+        if len(payload) >= _WRITE_BYTES:
+            if small:
+                parts.append(b"".join(small))
+                small = []
+            parts += (_frame(payload), payload)
+        else:
+            small += (_frame(payload), payload)
+    if small:
+        parts.append(b"".join(small))
+    return parts
 
 
-class _Writer:
-    """Writes frame payloads to the queue's pipe: coalesced into few ``write()`` calls under
-    the write lock on POSIX; one message each on Windows (message-mode pipes)."""
-
-    def __init__(self, writer: Any, wlock: Any) -> None:
-        self._writer = writer
-        self._wlock = wlock
-
-    def write(self, payloads: list[bytes]) -> None:
-        if not _POSIX:
-            for payload in payloads:
-                self._writer.send_bytes(payload)
-            return
-        fd = self._writer.fileno()
-        with self._wlock:
-            parts: list[bytes] = []
-            size = 0
-            for payload in payloads:
-                if len(payload) >= _WRITE_BYTES:
-                    if parts:
-                        _write_all(fd, b"".join(parts))
-                        parts, size = [], 0
-                    _write_all(fd, _frame(payload))
-                    _write_all(fd, payload)
-                    continue
-                parts += (_frame(payload), payload)
-                size += len(payload)
-                if size >= _WRITE_BYTES:
-                    _write_all(fd, b"".join(parts))
-                    parts, size = [], 0
-            if parts:
-                _write_all(fd, b"".join(parts))
-
-
-def _feed(buffer: Any, writer: _Writer, reader_close: Any, writer_close: Any,
-          ignore_epipe: bool, onerror: Any, queue_sem: Any) -> None:
-    """The feeder thread: pickle and write whatever has been put, until the sentinel."""
-    get, get_nowait = buffer.get, buffer.get_nowait
-    while True:
-        run = [get()]
+def _write_some(fd: int, parts: list[Any]) -> list[Any]:
+    """Write what the (non-blocking) pipe takes now of ``parts``; return the rest."""
+    while parts:
         try:
-            while len(run) < _RUN_ITEMS:
-                run.append(get_nowait())
-        except Empty:
-            pass
-        encoder = _Encoder()
-        payloads: list[bytes] = []
-        items = 0
-        stop = False
-        for item in run:
-            if item is _sentinel:
-                stop = True
-                break
-            if type(item) is _Many:
-                batches, count = encoder.dump_batch(item, onerror, queue_sem)
-                payloads += batches
-                items += count
-            else:
-                pickled = _encode(encoder, item, onerror, queue_sem)
-                if pickled is not None:
-                    payloads.append(pickled)
-                    items += 1
-        try:
-            if payloads:
-                writer.write(payloads)
-        except Exception as exc:  # noqa: BLE001 (reported like the stdlib's feeder does)
-            if ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
-                return
-            if util.is_exiting():
-                util.info("error in queue thread: %s", exc)
-                return
-            # The objects were not sent: count them out of the queue, as the stdlib does.
-            for _ in range(items):
-                queue_sem.release()
-            onerror(exc, None)
-        if stop:
-            util.debug("feeder thread got sentinel -- exiting")
-            reader_close()
-            writer_close()
-            return
+            done = os.writev(fd, parts[:_IOV_MAX])
+        except BlockingIOError:
+            return parts
+        while parts and done >= len(parts[0]):
+            done -= len(parts[0])
+            parts = parts[1:]
+        if done:
+            parts = [memoryview(parts[0])[done:], *parts[1:]]
+    return parts
 
 
-def _encode(encoder: _Encoder, obj: Any, onerror: Any, queue_sem: Any) -> bytes | None:
-    """Pickle one object; one that cannot be pickled is reported and counted out."""
-    try:
-        return encoder.dumps(obj)
-    except Exception as exc:  # noqa: BLE001 (any pickling error is the caller's, reported)
-        queue_sem.release()
-        onerror(exc, obj)
-        return None
+def _write_all(fd: int, parts: list[Any]) -> None:
+    """Write all of ``parts``, waiting for room in the pipe."""
+    while parts := _write_some(fd, parts):
+        select.select([], [fd], [])
+
+
+class _Batch(list):
+    """The payloads of one ``putMany()`` in the feeder's backlog, and how many objects."""
+
+    __slots__ = ("count",)
+
+
+class _Held(list):
+    """The unwritten rest of a put that began writing: its parts, written first by the
+    feeder, which also releases the write lock that the putting thread left to it."""
+
+    __slots__ = ("count",)
+
+
+def _counted(kind: type, items: list[Any], count: int) -> Any:
+    entry = kind(items)
+    entry.count = count
+    return entry
+
+
+#: The queues of this process whose feeder runs, paused around a fork (``_before_fork``).
+_feeding: weakref.WeakSet[Queue] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    """Let every feeder of this process write what it has begun, then end, so that a fork
+    sees no thread of ours (Python 3.12+ warns about forking a multi-threaded process)."""
+    for queue in list(_feeding):
+        queue._pause_feeder()
+
+
+def _after_fork_in_parent() -> None:
+    for queue in list(_feeding):
+        queue._resume_feeder()
+
+
+if _POSIX:
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent)
 
 
 # ------------------------------------------------------------------------- the reader side
@@ -271,100 +276,293 @@ def _loads_all(chunks: list[Any]) -> list[Any]:
 
 
 class Queue(_stdlib.Queue):
-    """A FIFO queue for processes. With ``maxsize`` > 0, ``put()`` blocks while it is full."""
+    """A FIFO queue for processes. With ``maxsize`` > 0, ``put()`` blocks while it is full.
+
+    ``get(timeout=t)`` returns or raises ``Empty`` within ``t`` seconds whatever other
+    processes do: a reader killed while holding the read lock is detected and its lock
+    released (every object fully written is still got, once); a writer killed in the middle
+    of an object leaves a partial frame that the next reader drops (that object was never
+    put whole). A big object whose reading a timeout interrupts is kept, in a spill file in
+    the temporary directory, for the next reader to finish.
+    """
 
     def __init__(self, maxsize: int = 0, *, ctx: Any) -> None:
-        self._pending = sharedctypes.RawArray(ctypes.c_char, _PENDING_HEADER.size + _BATCH_BYTES)
+        self._state = sharedctypes.RawArray(ctypes.c_char, _BASE + _BUFFER_BYTES)
+        self._repair = ctx.Lock()
+        self._spill_path = os.path.join(
+            tempfile.gettempdir(), f"processing-queue-{os.getpid()}-{id(self):x}.part")
         _stdlib.Queue.__init__(self, maxsize, ctx=ctx)
 
     def __getstate__(self) -> tuple:
         check_inheriting(self)
-        return _stdlib.Queue.__getstate__(self) + (self._pending,)
+        return _stdlib.Queue.__getstate__(self) + (self._state, self._repair, self._spill_path)
 
     def __setstate__(self, state: tuple) -> None:
-        self._pending = state[-1]
-        _stdlib.Queue.__setstate__(self, state[:-1])
+        self._state, self._repair, self._spill_path = state[-3:]
+        _stdlib.Queue.__setstate__(self, state[:-3])
 
     def _reset(self, after_fork: bool = False) -> None:
-        self._buffer = _queue_module.SimpleQueue()
-        self._start_lock = threading.Lock()
-        self._thread = None
-        self._jointhread = None
+        self._feed_lock = threading.Lock()
+        self._backlog: collections.deque[Any] = collections.deque()
+        self._thread: threading.Thread | None = None
+        self._exit_flush: Any = None
+        self._last_send = 0.0
+        self._wake = threading.Lock()  # released to wake a waiting feeder
+        self._wake.acquire()
+        self._feeder_waits = False
+        self._paused = False
+        self._linger = _LINGER
         self._joincancelled = False
         self._closed = False
-        self._close = None
+        self._close_when_idle = False
+        self._encode_lock = threading.Lock()
+        self._encoder = _Encoder()
         self._poll = self._reader.poll
         self._recv_bytes = self._reader.recv_bytes
         self._fd = self._reader.fileno()
-        self._view = memoryview(self._pending).cast("B")  # type: ignore[arg-type]
+        self._wfd = self._writer.fileno()
+        if _POSIX:  # every reader and writer of the pipe is ours, and none may wait in it
+            os.set_blocking(self._fd, False)
+            os.set_blocking(self._wfd, False)
+        self._view = memoryview(self._state).cast("B")  # type: ignore[arg-type]
+        self._reading = OwnedLock(self._rlock, self._repair, self._view, _RLOCK_HOLDER_AT)
+        self._writing = (OwnedLock(self._wlock, self._repair, self._view, _WLOCK_HOLDER_AT)
+                         if self._wlock is not None else None)
+
+    # -- pickling in the caller -----------------------------------------------------------
+
+    def _dumps(self, obj: Any) -> bytes:
+        if self._encode_lock.acquire(False):  # a reentrant or concurrent put uses its own
+            try:
+                return self._encoder.dumps(obj)
+            finally:
+                self._encode_lock.release()
+        return _ForkingPickler.dumps(obj)
+
+    def _dump_batch(self, objs: list[Any]) -> list[bytes]:
+        if self._encode_lock.acquire(False):
+            try:
+                return self._encoder.dump_batch(objs)
+            finally:
+                self._encode_lock.release()
+        return _Encoder().dump_batch(objs)
 
     # -- putting ------------------------------------------------------------------------
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
-        """Put ``obj``; with ``maxsize`` > 0 wait up to ``timeout`` for room, else ``Full``."""
-        self._reserve_slot(block, timeout)
-        self._buffer.put(obj)
-
-    def _reserve_slot(self, block: bool, timeout: float | None) -> None:
-        """Take a free slot for one object (``Full`` if none comes) and start the feeder."""
+        """Put ``obj``; with ``maxsize`` > 0 wait up to ``timeout`` for room, else ``Full``.
+        An object that cannot be pickled raises here, and is not put."""
         if self._closed:
             raise ValueError(f"Queue {self!r} is closed")
+        payload = self._dumps(obj)
         if not self._sem.acquire(block, timeout):
             raise Full
-        if self._thread is None:
-            self._start_thread()
+        if self._counts_tasks:
+            self._accept(1)
+        self._send([payload], 1)
 
-    def putMany(self, iterable: Iterable[Any]) -> None:
-        """Put every object of ``iterable``, in order, as few batch frames."""
-        items = _Many(iterable)
+    _counts_tasks = False  # whether ``_accept`` must count puts in (``JoinableQueue``)
+
+    def _accept(self, count: int) -> None:
+        """Count ``count`` objects in, once they are sure to be sent (``JoinableQueue``)."""
+
+    def _check_open(self) -> None:
         if self._closed:
             raise ValueError(f"Queue {self!r} is closed")
+
+    def putMany(self, iterable: Iterable[Any]) -> None:
+        """Put every object of ``iterable``, in order, as few batch frames. Only for an
+        unbounded queue (as in processing 0.52); all are pickled first, so one that cannot
+        be pickled raises here and none of them is put."""
+        self._check_open()
         if self._maxsize < SEM_VALUE_MAX:
-            for obj in items:  # a bounded queue makes room one object at a time
-                self.put(obj)
-            return
+            raise BoundedPutManyError(
+                f"putMany() is for unbounded queues and this one has maxsize={self._maxsize}:"
+                " put its objects one at a time with put(), which waits for room")
+        items = list(iterable)
         if not items:
             return
+        payloads = self._dump_batch(items)
         acquire = self._sem.acquire
         for _ in items:
             acquire()
-        if self._thread is None:
-            self._start_thread()
-        self._enqueue_many(items)
+        self._accept(len(items))
+        self._send(payloads, len(items))
 
-    def _enqueue_many(self, items: _Many) -> None:
-        self._buffer.put(items)
-
-    def _start_thread(self) -> None:
-        with self._start_lock:
+    def _send(self, payloads: list[bytes], count: int) -> None:
+        """Write ``payloads`` (``count`` objects) now if the pipe takes them without waiting,
+        nothing is waiting before them and no burst of puts is under way; else leave them
+        (or their rest) to the feeder, which writes a burst in few large writes."""
+        with self._feed_lock:
             if self._thread is not None:
+                self._backlog.append(payloads[0] if count == 1 and len(payloads) == 1
+                                     else _counted(_Batch, payloads, count))
+                if self._feeder_waits:
+                    self._wake_feeder()
                 return
-            thread = threading.Thread(
-                target=_feed,
-                args=(self._buffer, _Writer(self._writer, self._wlock), self._reader.close,
-                      self._writer.close, self._ignore_epipe, self._on_queue_feeder_error,
-                      self._sem),
-                name="QueueFeederThread",
-                daemon=True,
-            )
-            thread.start()
-            if not self._joincancelled:
-                self._jointhread = util.Finalize(
-                    thread, _stdlib.Queue._finalize_join, [weakref.ref(thread)], exitpriority=-5
-                )
-            # Tell the feeder to finish when the queue is collected or the process exits.
-            self._close = util.Finalize(self, Queue._finalize_close, [self._buffer],
-                                        exitpriority=10)
-            self._thread = thread
+            now = time.monotonic()
+            idle = now - self._last_send > _BURST_GAP and not self._backlog
+            self._last_send = now
+            if idle and _POSIX and self._writing.acquire_nowait():
+                try:
+                    rest = _write_some(self._wfd, _parts(payloads))
+                except BaseException:
+                    self._writing.release()
+                    raise
+                if not rest:
+                    self._writing.release()
+                    return
+                self._backlog.append(_counted(_Held, rest, count))
+            else:
+                self._backlog.append(_counted(_Batch, payloads, count))
+            if not self._paused:
+                self._start_feeder()
+
+    def _start_feeder(self) -> None:
+        """Under the feed lock: start a feeder for the backlog (see ``_feed``)."""
+        thread = threading.Thread(target=self._feed, name="QueueFeederThread", daemon=True)
+        self._thread = thread
+        _feeding.add(self)
+        thread.start()
+        if self._exit_flush is None and not self._joincancelled:
+            # At exit, wait for the feeder to write what was put (the stdlib's promise).
+            self._exit_flush = util.Finalize(self, Queue._flush_at_exit,
+                                             [weakref.ref(self)], exitpriority=-5)
 
     @staticmethod
-    def _finalize_close(buffer: Any) -> None:  # type: ignore[override]
-        buffer.put(_sentinel)
+    def _flush_at_exit(queue_ref: Any) -> None:
+        queue = queue_ref()
+        thread = queue._thread if queue is not None else None
+        if thread is not None and not queue._joincancelled:
+            util.debug("joining queue feeder thread")
+            with queue._feed_lock:
+                queue._linger = 0.0
+                queue._wake_feeder()
+            thread.join()
+
+    def _wake_feeder(self) -> None:
+        """Under the feed lock: wake the feeder if it waits for more."""
+        if self._feeder_waits:
+            self._feeder_waits = False
+            self._wake.release()
+
+    def _feed(self) -> None:
+        """The feeder thread: write the backlog, in order; when it is empty, wait a moment
+        for more (a burst of puts), then end. It ends sooner when a fork is coming."""
+        lock, wake = self._feed_lock, self._wake
+        while True:
+            with lock:
+                if not self._backlog and not self._paused and self._linger:
+                    self._feeder_waits = True
+                    lock.release()
+                    try:
+                        wake.acquire(True, self._linger)
+                    finally:
+                        lock.acquire()
+                    if self._feeder_waits:  # timed out, nobody woke it
+                        self._feeder_waits = False
+                    else:
+                        wake.acquire(False)  # consume a wake-up that raced the timeout
+                if not self._backlog or self._paused:
+                    self._thread = None
+                    _feeding.discard(self)
+                    if self._close_when_idle and not self._backlog:
+                        self._close_pipe()
+                    return
+                entries = list(self._backlog)
+                self._backlog.clear()
+            try:
+                self._write_entries(entries)
+            except Exception as exc:  # noqa: BLE001 (reported like the stdlib's feeder does)
+                if self._ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
+                    continue
+                if util.is_exiting():
+                    util.info("error in queue thread: %s", exc)
+                    continue
+                for entry in entries:  # not sent: count them out, as the stdlib does
+                    for _ in range(1 if type(entry) is bytes else entry.count):
+                        self._sem.release()
+                self._on_queue_feeder_error(exc, None)
+
+    def _write_entries(self, entries: list[Any]) -> None:
+        payloads: list[bytes] = []
+        for entry in entries:
+            if type(entry) is bytes:
+                payloads.append(entry)
+            elif type(entry) is _Batch:
+                payloads += entry
+        if not _POSIX:  # message-mode pipes: one message per payload, no write lock
+            for payload in payloads:
+                self._writer.send_bytes(payload)
+            return
+        held = entries[0] if type(entries[0]) is _Held else None
+        if held is None:
+            self._writing.acquire()
+        try:
+            if held is not None:
+                _write_all(self._wfd, held)
+            if payloads:
+                _write_all(self._wfd, _parts(payloads))
+        finally:
+            self._writing.release()
+
+    def _pause_feeder(self) -> None:
+        """Before a fork: end the feeder once it wrote what it took (bounded: a feeder that
+        cannot write, because nobody reads yet, is left running)."""
+        with self._feed_lock:
+            thread = self._thread
+            if thread is None:
+                return
+            self._paused = True
+            self._wake_feeder()
+        thread.join(_PAUSE_WAIT)
+
+    def _resume_feeder(self) -> None:
+        with self._feed_lock:
+            self._paused = False
+            if self._thread is None and self._backlog:
+                self._start_feeder()
+
+    def close(self) -> None:
+        """No more puts from this process; the pipe closes once the feeder wrote its backlog."""
+        self._closed = True
+        with self._feed_lock:
+            if self._thread is None:
+                self._close_pipe()
+            else:
+                self._close_when_idle = True
+                self._linger = 0.0  # nothing more will come
+                self._wake_feeder()
+
+    def _close_pipe(self) -> None:
+        self._reader.close()
+        self._writer.close()
+
+    def join_thread(self) -> None:
+        """After ``close()``: wait until the feeder wrote everything this process put."""
+        util.debug("Queue.join_thread()")
+        assert self._closed, f"Queue {self!r} not closed"
+        thread = self._thread
+        if thread is not None and not self._joincancelled:
+            thread.join()
+
+    def cancel_join_thread(self) -> None:
+        """Do not wait for the feeder at exit (what was not yet written may be lost)."""
+        util.debug("Queue.cancel_join_thread()")
+        self._joincancelled = True
+        if self._exit_flush is not None:
+            self._exit_flush.cancel()
+
+    def _terminate_broken(self) -> None:
+        self._reader.close()
+        self.cancel_join_thread()
+        self.close()
 
     # -- getting ------------------------------------------------------------------------
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``."""
+        """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``
+        (never longer, whatever other processes do: see the class docstring)."""
         return _ForkingPickler.loads(self._get_pickles(1, block, timeout)[0])
 
     def getMany(self, max_items: int, block: bool = True,
@@ -376,29 +574,27 @@ class Queue(_stdlib.Queue):
         return _loads_all(self._get_pickles(max_items, block, timeout))
 
     def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[Any]:
-        if self._closed:
-            raise ValueError(f"Queue {self!r} is closed")
-        if block and timeout is None:
-            with self._rlock:
-                chunks = self._take(limit)
+        self._check_open()
+        if not block:
+            deadline: float | None = 0.0
+        elif timeout is None:
+            deadline = None
         else:
-            deadline = time.monotonic() + timeout if block and timeout is not None else 0.0
-            if not self._rlock.acquire(block, timeout):
-                raise Empty
-            try:
-                if not self._has_pending():
-                    wait = max(0.0, deadline - time.monotonic()) if block else 0.0
-                    if not self._poll(wait):
-                        raise Empty
-                chunks = self._take(limit)
-            finally:
-                self._rlock.release()
+            deadline = time.monotonic() + max(timeout, 0.0)
+        if not self._reading.acquire(deadline):
+            raise Empty
+        try:
+            chunks = self._take(limit, deadline)
+        finally:
+            self._reading.release()
+        if not chunks:
+            raise Empty
         return chunks
 
     def _has_pending(self) -> bool:
         """Whether the read buffer holds a whole frame (so a get() needs not wait)."""
         view = self._view
-        start, end = _PENDING_HEADER.unpack_from(view, 0)
+        start, end = _POSITION.unpack_from(view, 0)
         while end - start >= 4:
             (n,) = _HEADER.unpack_from(view, _BASE + start)
             if n > 0 and end - start >= 4 + _BATCH_HEAD and view[_BASE + start + 4] == _BATCH_BYTE:
@@ -407,118 +603,242 @@ class Queue(_stdlib.Queue):
             return 0 <= n <= end - start - 4
         return False
 
-    def _take(self, limit: int) -> list[Any]:
+    def _take(self, limit: int, deadline: float | None) -> list[Any]:
         """Under the read lock: up to ``limit`` pickles from the read buffer, refilled from
-        the pipe while more are wanted (waiting only when there is nothing at all), each
-        counted out of the queue. A whole batch, when all of it is here and wanted, comes as
-        one chunk (see ``_loads_all``): one copy under the lock rather than one per object."""
+        the pipe while more are wanted (waiting, until ``deadline``, only when there is
+        nothing at all), each counted out of the queue. A whole batch, when all of it is
+        here and wanted, comes as one chunk (see ``_loads_all``): one copy under the lock
+        rather than one per object. The shared position is written after every step, so a
+        reader killed at any point leaves the buffer as it found it or one object on."""
         view = self._view
         unpack_from = _HEADER.unpack_from
+        store = _POSITION.pack_into
         release = self._sem.release
-        start, end = _PENDING_HEADER.unpack_from(view, 0)
         chunks: list[Any] = []
         count = 0
+        if _BIG.unpack_from(view, _BIG_AT)[0]:  # a big frame that a reader began
+            payload = self._finish_big_frame(deadline)
+            if payload is None:
+                return chunks
+            release()
+            if payload is not _DROPPED:
+                chunks.append(payload)
+                count = 1
+        start, end = _POSITION.unpack_from(view, 0)
         batch_head = 4 + _BATCH_HEAD  # a batch frame's header and its payload's head
-        try:
-            while count < limit:
-                avail = end - start
-                if avail >= 4:
-                    at = _BASE + start
-                    (n,) = unpack_from(view, at)
-                    if n > 0 and avail >= batch_head and view[at + 4] == _BATCH_BYTE:
-                        # A batch frame: its payload is the frames of its pickles. Taken
-                        # whole when all of it is here and wanted, else frame by frame.
-                        (k,) = _COUNT.unpack_from(view, at + 4 + len(_BATCH))
-                        if n <= avail - 4 and count + k <= limit:
-                            chunks.append((bytes(view[at + batch_head : at + 4 + n]), k))
-                            count += k
-                            start += 4 + n
-                            for _ in range(k):
-                                release()
-                        else:
-                            start += batch_head
-                        continue
-                    if 0 <= n <= avail - 4:
-                        chunks.append(bytes(view[at + 4 : at + 4 + n]))
-                        count += 1
-                        release()
+        while count < limit:
+            avail = end - start
+            if avail >= 4:
+                at = _BASE + start
+                (n,) = unpack_from(view, at)
+                if n > 0 and avail >= batch_head and view[at + 4] == _BATCH_BYTE:
+                    # A batch frame: its payload is the frames of its pickles. Taken whole
+                    # when all of it is here and wanted, else unwrapped: its frames follow.
+                    (k,) = _COUNT.unpack_from(view, at + 4 + len(_BATCH))
+                    if n <= avail - 4 and count + k <= limit:
+                        chunks.append((bytes(view[at + batch_head : at + 4 + n]), k))
+                        count += k
                         start += 4 + n
-                        continue
-                    if not 0 <= n <= _BATCH_BYTES - 4:  # this frame cannot fit in the buffer
-                        if count:
-                            break
-                        chunks.append(self._read_big_frame(start, end))
-                        count += 1
-                        release()
-                        start = end = 0
-                        continue
-                if count and not self._readable_now():
-                    break
-                if _POSIX:
-                    start, end = self._refill(start, end)
+                        store(view, 0, start, end)
+                        for _ in range(k):
+                            release()
+                    else:
+                        start += batch_head
+                        store(view, 0, start, end)
                     continue
-                # Message-mode pipes: one message at a time; the buffer is empty here, as it
-                # only ever holds the whole frames of a batch.
-                payload = self._recv_bytes()
-                if payload[:1] != _BATCH:
-                    chunks.append(payload)
+                if 0 <= n <= avail - 4:
+                    chunks.append(bytes(view[at + 4 : at + 4 + n]))
+                    count += 1
+                    start += 4 + n
+                    store(view, 0, start, end)
+                    release()
+                    continue
+                if not 0 <= n <= _MAX_FRAME and (n != -1 or avail >= 4 + _LONG_HEADER.size):
+                    # A frame too big for the buffer (its header whole): read on its own.
+                    if count:
+                        break
+                    payload = self._read_big_frame(start, end, deadline)
+                    if payload is None:
+                        break
+                    release()
+                    if payload is not _DROPPED:
+                        chunks.append(payload)
+                        count += 1
+                    start, end = _POSITION.unpack_from(view, 0)
+                    continue
+            if not _POSIX:
+                message = self._receive_message(count, deadline)
+                if message is None:
+                    break
+                if message is not True:  # a lone pickle
+                    chunks.append(message)
                     count += 1
                     release()
                     continue
-                start, end = 0, len(payload) - _BATCH_HEAD
-                view[_BASE : _BASE + end] = memoryview(payload)[_BATCH_HEAD:]
-        finally:
-            _PENDING_HEADER.pack_into(view, 0, *((0, 0) if start == end else (start, end)))
+                start, end = _POSITION.unpack_from(view, 0)
+                continue
+            filled = self._refill(start, end, deadline if not count else 0.0)
+            if filled is None:
+                break
+            start, end = filled
         return chunks
 
-    def _refill(self, start: int, end: int) -> tuple[int, int]:
-        """POSIX: read what the pipe holds into the read buffer (waiting for at least a byte)."""
+    def _receive_message(self, count: int, deadline: float | None) -> Any:
+        """Windows (message-mode pipes): the next message, a lone pickle, or True when it
+        was a batch, whose frames are now in the read buffer; None if none came by
+        ``deadline`` (at once, once something was taken). The buffer is empty here: it only
+        ever holds the frames of one batch."""
+        wait = 0.0 if count else (None if deadline is None else deadline - time.monotonic())
+        if not self._poll(wait if wait is None else max(wait, 0.0)):
+            return None
+        payload = self._recv_bytes()
+        if payload[:1] != _BATCH:
+            return payload
+        end = len(payload) - _BATCH_HEAD
+        self._view[_BASE : _BASE + end] = memoryview(payload)[_BATCH_HEAD:]
+        _POSITION.pack_into(self._view, 0, 0, end)
+        return True
+
+    def _refill(self, start: int, end: int, deadline: float | None) -> tuple[int, int] | None:
+        """POSIX: read what the pipe holds into the read buffer, waiting until ``deadline``
+        for a first byte; the new position, or None if nothing came in time. A partial
+        frame whose writer died is dropped while waiting (see ``_wait_readable``)."""
         view = self._view
         if start == end:
             start = end = 0
-        elif start and end > _BATCH_BYTES // 2:  # move the unread part to the front for room
+        elif start and end > _BUFFER_BYTES // 2:  # move the unread part to the front for room
             view[_BASE : _BASE + end - start] = view[_BASE + start : _BASE + end]
             start, end = 0, end - start
-        got = os.readv(self._fd, [view[_BASE + end : _BASE + _BATCH_BYTES]])
-        if not got:
-            if start != end:
-                raise OSError("got end of file during message")
-            raise EOFError
-        return start, end + got
+        _POSITION.pack_into(view, 0, start, end)
+        while True:
+            try:
+                got = os.readv(self._fd, [view[_BASE + end : _BASE + _BUFFER_BYTES]])
+            except BlockingIOError:
+                ready = self._wait_readable(deadline)
+                if ready is False:
+                    return None
+                if ready is _DROPPED and start != end:
+                    util.info("queue: dropped %d bytes of a frame whose writer died", end - start)
+                    start = end = 0
+                    _POSITION.pack_into(view, 0, 0, 0)
+                continue
+            if not got:
+                if start != end:
+                    raise OSError("got end of file during message")
+                raise EOFError
+            end += got
+            _POSITION.pack_into(view, 0, start, end)
+            return start, end
 
-    def _read_big_frame(self, start: int, end: int) -> bytes | bytearray:
-        """POSIX: the payload of the frame at the front of the read buffer, too big for the
-        buffer: the part already read, then the rest straight from the pipe."""
+    def _wait_readable(self, deadline: float | None) -> Any:
+        """Wait until the pipe is readable (True) or ``deadline`` passed (False). While it
+        waits with the pipe empty, a dead holder of the write lock can write nothing more:
+        its lock is released and ``_DROPPED`` returned, for the caller to drop what that
+        writer left of its frame (everything unread before it was whole)."""
+        step = 0.02
+        while True:
+            wait = step if deadline is None else min(step, deadline - time.monotonic())
+            if wait <= 0:
+                return False
+            if select.select([self._fd], [], [], wait)[0]:
+                return True
+            if self._writing.release_if_holder_died():
+                return _DROPPED
+            step = min(step * 2, 0.5)
+
+    def _read_big_frame(self, start: int, end: int, deadline: float | None) -> Any:
+        """POSIX: the payload of the frame at the front of the read buffer (its header
+        whole), too big for the buffer: the part already read, then the rest straight from
+        the pipe (None if the deadline passed first, the part kept for the next reader;
+        ``_DROPPED`` if its writer died before writing all of it)."""
         view = self._view
-        while end - start < 4 or (
-            _HEADER.unpack_from(view, _BASE + start)[0] == -1 and end - start < 12
-        ):
-            start, end = self._refill(start, end)
         (n,) = _HEADER.unpack_from(view, _BASE + start)
         head = 4
         if n == -1:
             (n,) = _LONG_HEADER.unpack_from(view, _BASE + start + 4)
             head = 12
-        payload = bytearray(n)
         have = end - start - head
+        payload = bytearray(n)
         payload[:have] = view[_BASE + start + head : _BASE + end]
+        _STATE.pack_into(view, 0, 0, 0, n, have, 0)  # the frame leaves the buffer for good
+        return self._read_rest(payload, have, deadline)
+
+    def _read_rest(self, payload: bytearray, have: int, deadline: float | None) -> Any:
+        """Read the rest of a big frame from the pipe into ``payload`` (``have`` bytes of it
+        are there); see ``_read_big_frame`` for what it returns."""
+        view = self._view
         rest = memoryview(payload)[have:]
+        store_have = _HAVE.pack_into
         while rest:
-            got = os.readv(self._fd, [rest])
+            try:
+                got = os.readv(self._fd, [rest])
+            except BlockingIOError:
+                ready = self._wait_readable(deadline)
+                if ready is True:
+                    continue
+                if ready is _DROPPED:
+                    util.info("queue: dropped an object of %d bytes whose writer died after "
+                              "%d", len(payload), have)
+                    _BIG.pack_into(view, _BIG_AT, 0, 0, 0)
+                    return _DROPPED
+                self._spill(payload, have)
+                return None
             if not got:
                 raise OSError("got end of file during message")
+            have += got
             rest = rest[got:]
+            store_have(view, _BIG_AT + 8, have)
+        _BIG.pack_into(view, _BIG_AT, 0, 0, 0)
         return payload
 
-    def _readable_now(self) -> bool:
-        if not _POSIX:
-            return self._poll()
-        return bool(select.select([self._reader.fileno()], [], [], 0)[0])
+    def _spill(self, payload: bytearray, have: int) -> None:
+        """Keep the ``have`` bytes read of a big frame in the spill file for the next reader."""
+        with open(self._spill_path, "wb") as spill:
+            spill.write(memoryview(payload)[:have])
+        _BIG.pack_into(self._view, _BIG_AT, len(payload), have, have)
+
+    def _finish_big_frame(self, deadline: float | None) -> Any:
+        """Go on with the big frame another reader began (see ``_read_big_frame``). If that
+        reader died holding part of it unsaved, the object died with it: the rest of its
+        bytes are read and dropped, and ``_DROPPED`` returned."""
+        view = self._view
+        n, have, spilled = _BIG.unpack_from(view, _BIG_AT)
+        payload = bytearray(n)
+        if spilled == have:
+            if have:
+                try:
+                    with open(self._spill_path, "rb") as spill:
+                        spill.readinto(memoryview(payload)[:have])
+                    os.unlink(self._spill_path)
+                except OSError:  # removed by someone else: the part read is lost
+                    spilled = 0
+                    _BIG.pack_into(view, _BIG_AT, n, have, 0)
+            if spilled == have:
+                return self._read_rest(payload, have, deadline)
+        util.info("queue: a reader died while reading an object of %d bytes: dropping it", n)
+        while have < n:
+            try:
+                got = os.readv(self._fd, [memoryview(payload)[: n - have]])
+            except BlockingIOError:
+                ready = self._wait_readable(deadline)
+                if ready is False:
+                    return None
+                if ready is _DROPPED:
+                    break
+                continue
+            if not got:
+                raise OSError("got end of file during message")
+            have += got
+            _BIG.pack_into(view, _BIG_AT, n, have, spilled)
+        _BIG.pack_into(view, _BIG_AT, 0, 0, 0)
+        return _DROPPED
 
     def empty(self) -> bool:
+        if _BIG.unpack_from(self._view, _BIG_AT)[0]:
+            return False
         return not self._has_pending() and not self._poll()
 
-    # -- the processing 0.52 spellings ----------------------------------------------------
+    # -- the processing 0.52 spellings, and 0.51's that 0.52 kept ----------------------------
 
     def putNoWait(self, obj: Any) -> None:
         self.put_nowait(obj)
@@ -533,7 +853,10 @@ class Queue(_stdlib.Queue):
         self.cancel_join_thread()
 
     put_many = putMany
+    putmany = putMany
     get_many = getMany
+    jointhread = joinThread
+    canceljoin = cancelJoin
 
 
 class _ItemCount:
@@ -586,17 +909,12 @@ class JoinableQueue(Queue, _stdlib.JoinableQueue):
         Queue.__setstate__(self, state[:-2])
         self._cond, self._unfinished_tasks = state[-2:]
 
-    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
-        self._reserve_slot(block, timeout)
-        with self._cond:
-            self._unfinished_tasks.release()
-            self._buffer.put(obj)
+    _counts_tasks = True
 
-    def _enqueue_many(self, items: _Many) -> None:
+    def _accept(self, count: int) -> None:
         with self._cond:
-            for _ in items:
+            for _ in range(count):
                 self._unfinished_tasks.release()
-            self._buffer.put(items)
 
     def taskDone(self) -> None:
         self.task_done()
