@@ -10,18 +10,20 @@ of this appears in the child's ``sys.argv``: it is replaced by the parent's.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import pickle
 import runpy
 import sys
-import traceback
 import types
 from collections.abc import Sequence
 from multiprocessing import context as _stdlib_context
 from multiprocessing import process as _stdlib_process
 from multiprocessing import reduction, util
 from typing import Any, NoReturn
+
+from processing.report import stand_in_streams, write_error, write_exception
 
 __all__ = ["launch_data", "main", "run_child"]
 
@@ -122,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     from processing.freezing import MARKER
     from processing.process import install_stop_handler
 
+    stand_in_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == [MARKER]:
         args = args[1:]
@@ -137,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         forkserver.serve(rest)
         code = 0
     else:
-        sys.stderr.write(
+        write_error(
             f"processing.bootstrap: unknown launch {args!r}; this entry point is only for "
             "children started by processing\n"
         )
@@ -175,14 +178,13 @@ def run_child(fd: int, parent_sentinel: Any) -> int:
             except Exception:  # noqa: BLE001  (reported with its traceback; exit 1 everywhere)
                 # Frozen runtimes differ on uncaught exceptions (cx_Freeze exits 255), so
                 # the child reports the failure itself and exits 1 on every platform.
-                sys.stderr.write(f"Process {prep['name']}: the main module could not be "
-                                 "imported in the child:\n")
-                traceback.print_exc()
+                write_exception(f"Process {prep['name']}: the main module could not be "
+                                "imported in the child:\n")
                 return 1
             try:
                 process_obj = pickle.load(source)
             except Exception as exc:  # noqa: BLE001  (reported to the user, with the fix)
-                sys.stderr.write(_cannot_unpickle(prep, exc))
+                write_error(_cannot_unpickle(prep, exc))
                 return 1
     finally:
         del current._inheriting
@@ -240,12 +242,29 @@ def _import_main(how: str, where: str) -> None:
     _stdlib_process.current_process()._importing_main = where
     main_module = types.ModuleType("__mp_main__")
     if how == "name":
+        spec = importlib.util.find_spec(where)
+        if spec is not None and not hasattr(spec.loader, "get_code"):
+            _import_compiled_main(spec)
+            return
         content = runpy.run_module(where, run_name="__mp_main__", alter_sys=True)
     else:
         content = runpy.run_path(where, run_name="__mp_main__")
     main_module.__dict__.update(content)
     _replaced_mains.append(current_main)
     sys.modules["__main__"] = sys.modules["__mp_main__"] = main_module
+
+
+def _import_compiled_main(spec: Any) -> None:
+    """A main module compiled by Nuitka has no code for runpy: its loader runs it, under the
+    ``__name__`` that freezekit's Nuitka plugin lets the program choose."""
+    main_module = importlib.util.module_from_spec(spec)
+    _replaced_mains.append(sys.modules["__main__"])
+    sys.modules["__main__"] = sys.modules["__mp_main__"] = main_module
+    sys._freezekit_run_name = "__mp_main__"  # type: ignore[attr-defined]
+    try:
+        spec.loader.exec_module(main_module)
+    finally:
+        sys.__dict__.pop("_freezekit_run_name", None)
 
 
 # The child's original ``__main__`` (the bootstrap's), kept alive once replaced.
