@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv, passthrough = _split_passthrough(sys.argv[1:] if argv is None else list(argv))
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # report against the subcommand, as argparse does for its other errors
+        (args.command_parser if args.command else parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     args.passthrough = passthrough
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -116,7 +119,7 @@ def _add_check_parser(sub: argparse._SubParsersAction) -> None:
                         help="the lowest severity that makes the exit status 1 "
                         "(default: %(default)s)")
     _add_config_option(parser)
-    parser.set_defaults(run=_run_check)
+    parser.set_defaults(run=_run_check, command_parser=parser)
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -167,17 +170,14 @@ def _read_stdin(label: str) -> str:
 
 
 def _selection(args: argparse.Namespace, config: Config) -> tuple[set[str], set[str]]:
-    where = f"{config.path}: [tool.freezekit]" if config.path else ""
     if args.select is not None:
         select = _codes(args.select.split(","), "--select")
-    elif config.select is not None:
-        select = _codes(config.select, f"{where} select")
     else:
-        select = set(RULES)
+        select = set(config.select or RULES)
     if args.ignore is not None:
         ignore = _codes(args.ignore.split(","), "--ignore")
     else:
-        ignore = _codes(config.ignore or [], f"{where} ignore")
+        ignore = set(config.ignore or ())
     return select or set(RULES), ignore
 
 
@@ -208,7 +208,7 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
                         help="print a unified diff instead of writing the files")
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="the name messages give to standard input (default: -)")
-    parser.set_defaults(run=_run_fix)
+    parser.set_defaults(run=_run_fix, command_parser=parser)
 
 
 def _run_fix(args: argparse.Namespace) -> int:
@@ -267,7 +267,7 @@ def _add_rule_parser(sub: argparse._SubParsersAction) -> None:
         "rule", help="print a rule's page: why it matters, a bad example and the fix",
         description="Print a rule's page; without a code, list the rules.")
     parser.add_argument("code", nargs="?", metavar="CODE", help="e.g. FK001")
-    parser.set_defaults(run=_run_rule)
+    parser.set_defaults(run=_run_rule, command_parser=parser)
 
 
 def _run_rule(args: argparse.Namespace) -> int:
@@ -347,7 +347,7 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
     verbosity.add_argument("-v", "--verbose", action="store_true",
                            help="stream the freezer's log to stderr")
     parser.usage = "freezekit build [options] [APP.py] [-- FREEZER-ARGS...]"
-    parser.set_defaults(run=_run_build)
+    parser.set_defaults(run=_run_build, command_parser=parser)
 
 
 def _build_options(args: argparse.Namespace, config: Config) -> Any:

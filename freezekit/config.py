@@ -114,7 +114,7 @@ def load_config(path: Path | None) -> Config:
     config = Config(path=path)
     for key in ("select", "ignore"):
         if key in table:
-            setattr(config, key, _strings(table[key], f"{where} {key}"))
+            setattr(config, key, _rule_codes(table[key], f"{where} {key}"))
     build = table.get("build", {})
     if not isinstance(build, dict):
         raise ConfigError(f"{where} build: expected a table, [tool.freezekit.build]")
@@ -162,6 +162,17 @@ def _strings(value: object, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
     return list(value)
+
+
+def _rule_codes(value: object, where: str) -> list[str]:
+    from freezekit.analysis import RULES
+
+    codes = [code.strip().upper() for code in _strings(value, where)]
+    unknown = sorted(set(codes) - set(RULES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown code(s) {', '.join(unknown)}; known codes: "
+                          f"{', '.join(RULES)}")
+    return codes
 
 
 def _project_path(root: Path, value: str) -> str:

@@ -26,8 +26,7 @@ def render(fmt: str, findings: Sequence[Finding], files: int) -> str:
     if fmt == "sarif":
         return json.dumps(_sarif(findings), indent=2) + "\n"
     lines = [f.format() for f in findings]
-    if files:
-        lines.append(summary(findings, files))
+    lines.append(summary(findings, files))
     return "".join(f"{line}\n" for line in lines)
 
 

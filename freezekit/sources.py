@@ -54,7 +54,7 @@ def _walk(top: str) -> list[str]:
     for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not _skipped(Path(folder, d)) and not (
             ignore and ignore.ignored(Path(folder, d), True)))
-        files += [os.path.join(folder, name) for name in sorted(names)
+        files += [os.path.normpath(os.path.join(folder, name)) for name in sorted(names)
                   if name.endswith(".py")
                   and not (ignore and ignore.ignored(Path(folder, name), False))]
     if ignore is None and files:
