@@ -59,9 +59,10 @@ class Rule:
         return RULES_URL.format(code=self.code)
 
 
-#: The published rule pages; the same text ships with the package (`freezekit rule FK001`).
-RULES_URL = ("https://github.com/processing-freezekit/processing-freezekit/blob/main/"
-             "docs/rules/{code}.md")
+#: The project's home, and its published rule pages; the same pages ship with the package
+#: (`freezekit rule FK001`).
+PROJECT_URL = "https://github.com/processing-freezekit/processing-freezekit"
+RULES_URL = PROJECT_URL + "/blob/main/docs/rules/{code}.md"
 
 RULES: dict[str, Rule] = {
     rule.code: rule
