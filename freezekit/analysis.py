@@ -513,7 +513,7 @@ class _Analyser:
             if ctx.where == "module" and not ctx.block:
                 ctx = replace(ctx, block=_block_name(stmt))
             if ctx.where == "module" and isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self._local_import(stmt, ctx)
+                self._local_import(stmt)
             for child in ast.iter_child_nodes(stmt):
                 self._child(child, ctx)
 
@@ -599,7 +599,7 @@ class _Analyser:
         elif self._parallel(expr):
             self._spawn(expr, ctx, "entering joblib.Parallel() in a with block")
 
-    def _local_import(self, stmt: ast.Import | ast.ImportFrom, ctx: _Ctx) -> None:
+    def _local_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
         """Importing one of the app's own modules runs it: in every child too."""
         if isinstance(stmt, ast.Import):
             modules = [alias.name for alias in stmt.names]
@@ -610,16 +610,18 @@ class _Analyser:
         for module in modules:
             file = self.local_modules.get(module)
             analysis = self.local.analyse(file) if file else None
-            if analysis is None or not analysis.import_spawns:
+            if file is None or analysis is None or not analysis.import_spawns:
                 continue
-            label = _relative(file, self.local.root) if file else module
+            label = _relative(file, self.local.root)
             self.spawned = True
-            self._report(stmt, "FK001",
-                         f"importing {module} starts processes at import time "
-                         f"({analysis.import_spawns[0]}): a spawned or frozen child re-imports "
-                         f"the main module, imports {module} and starts them again; move that "
-                         f"code in {label} into a function that the main guard calls",
-                         ctx=ctx)
+            if self._report(stmt, "FK001",
+                            f"importing {module} starts processes at import time "
+                            f"({analysis.import_spawns[0]}): a spawned or frozen child "
+                            f"re-imports the main module, imports {module} and starts them "
+                            f"again; move that code in {label} into a function that the main "
+                            "guard calls"):
+                self.result.import_spawns.append(
+                    f"importing {module} on line {stmt.lineno} of {self.path}")
             return
 
     # Expressions ------------------------------------------------------------------------
@@ -892,7 +894,7 @@ class _Analyser:
                 f"{ctx.definition} runs this at import time and must stay at module level; "
                 "move the call into a function that the main guard calls")))
 
-    def _report(self, node: ast.AST, code: str, message: str, ctx: _Ctx | None = None) -> bool:
+    def _report(self, node: ast.AST, code: str, message: str) -> bool:
         """Record a finding unless a `# noqa` comment on its line silences it."""
         line = getattr(node, "lineno", 1)
         codes = self.noqa.get(line, frozenset())
