@@ -302,6 +302,7 @@ class _Analyser:
         self.local = local
         self.imported = imported
         self.noqa = _noqa_lines(text)
+        self.has_global = "global" in text
         self.result = Analysis(findings=[])
         self.aliases = self.result.aliases
         self.star_libs = self.result.star_libs
@@ -840,25 +841,6 @@ class _Analyser:
 
     def _guard_only_globals(self) -> None:
         """FK007: a function that children run reads a name only the main guard binds."""
-        guard_bound: dict[str, int] = {}
-        module_bound: set[str] = set()
-        for stmt in self.tree.body:
-            body = main_guard_body(stmt)
-            if body is None:
-                module_bound.update(_bound_names([stmt]))
-                continue
-            assert isinstance(stmt, ast.If)
-            module_bound.update(_bound_names(stmt.orelse if body is stmt.body else stmt.body))
-            for name, line in _bound_names(body).items():
-                guard_bound.setdefault(name, line)
-        for function in self.functions.values():
-            for node in ast.walk(function):
-                if isinstance(node, ast.Global):
-                    module_bound.update(node.names)
-        only_guard = {name: line for name, line in guard_bound.items()
-                      if name not in module_bound and not hasattr(builtins, name)}
-        if not only_guard:
-            return
         run = set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes}
         stack = list(run)
         while stack:
@@ -866,6 +848,29 @@ class _Analyser:
                 if callee not in run:
                     run.add(callee)
                     stack.append(callee)
+        guard_bound: dict[str, int] = {}
+        for guard in self.guards:
+            for name, line in _bound_names(main_guard_body(guard) or []).items():
+                guard_bound.setdefault(name, line)
+        if not run.intersection(self.functions) or not guard_bound:
+            return
+        module_bound: set[str] = set()
+        for stmt in self.tree.body:
+            body = main_guard_body(stmt)
+            if body is None:
+                module_bound.update(_bound_names([stmt]))
+            else:
+                assert isinstance(stmt, ast.If)
+                module_bound.update(_bound_names(stmt.orelse if body is stmt.body else stmt.body))
+        if self.has_global:
+            for function in self.functions.values():
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Global):
+                        module_bound.update(node.names)
+        only_guard = {name: line for name, line in guard_bound.items()
+                      if name not in module_bound and not hasattr(builtins, name)}
+        if not only_guard:
+            return
         for name in sorted(run):
             function = self.functions.get(name)
             if function is None:
