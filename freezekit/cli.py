@@ -17,7 +17,7 @@ from freezekit import __version__
 from freezekit.analysis import ERROR, RULES, Finding, SourceError, analyse_source, check
 from freezekit.config import Config, ConfigError, find_config, load_config
 from freezekit.report import FORMATS, render
-from freezekit.sources import STDIN, discover
+from freezekit.sources import STDIN, discover, importers
 
 
 class _UsageError(Exception):
@@ -212,25 +212,34 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_fix(args: argparse.Namespace) -> int:
+    files = discover(args.paths)
+    imported = importers(files) if len(files) > 1 else {}
     status = 0
-    for path in discover(args.paths):
+    for path in files:
         try:
-            status = max(status, _fix_one(path, args))
+            status = max(status, _fix_one(path, args, imported))
         except SourceError as exc:
             _error("fix", str(exc))
             status = 2
     return status
 
 
-def _fix_one(path: str, args: argparse.Namespace) -> int:
+def _fix_one(path: str, args: argparse.Namespace,
+             imported: dict[str, tuple[str, int]]) -> int:
     from freezekit.rewrite import FixRefused, fix, fix_result, repair_source
 
     stdin = path == STDIN
     label = (args.stdin_filename or STDIN) if stdin else path
+    importer = None if stdin else imported.get(Path(path).stem)
     try:
         if stdin:
             text = _read_stdin(label)
             result = fix_result(label, text, repair_source(text, label, Path.cwd()))
+        elif importer and importer[0] != path and "moved" in fix(path, diff=True).summary:
+            raise FixRefused(
+                f"{importer[0]} imports it (line {importer[1]}), so its import-time code "
+                "cannot go under a main guard, where importers would not find it; move the "
+                "process start into a function that the app's main guard calls")
         else:
             result = fix(path, diff=args.diff)
     except FixRefused as exc:
@@ -385,10 +394,11 @@ def _run_build(args: argparse.Namespace) -> int:
     from freezekit.progress import Progress
     from freezekit.smoke import SmokeFailed
 
-    options = _build_options(args, _config(args))
+    config = _config(args)
+    options = _build_options(args, config)
     if options.backend not in available_backends():
-        raise _UsageError(f"backend {options.backend!r} (from {args.config or 'the config'}): "
-                          f"choose from {', '.join(available_backends())}")
+        raise _UsageError(f"{config.path}: [tool.freezekit.build] backend: unknown backend "
+                          f"{options.backend!r}; choose from {', '.join(available_backends())}")
     progress = Progress(quiet=args.quiet or args.json, live=False if args.verbose else None)
 
     def echo(line: str) -> None:

@@ -391,3 +391,26 @@ def test_config_paths_are_relative_to_the_pyproject_folder(tmp_path, monkeypatch
 def test_explicit_config_that_does_not_exist(tmp_path, capsys):
     status, _, err = run(["check", "--config", str(tmp_path / "x.toml"), "."], capsys)
     assert status == 2 and err.startswith("freezekit check: error: --config ")
+
+
+def test_fix_over_a_folder_leaves_modules_the_others_import_alone(tmp_path, capsys):
+    write(tmp_path, {"app.py": "import helpers\nhelpers.POOL.map(abs, [1])\n",
+                     "helpers.py": BAD.replace("p =", "POOL =")})
+    status, out, err = run(["fix", str(tmp_path)], capsys)
+    assert status == 1
+    assert err == (f"freezekit fix: cannot fix {tmp_path / 'helpers.py'}: {tmp_path / 'app.py'} "
+                   "imports it (line 1), so its import-time code cannot go under a main guard, "
+                   "where importers would not find it; move the process start into a function "
+                   "that the app's main guard calls; the file is unchanged\n")
+    assert (tmp_path / "helpers.py").read_text() == BAD.replace("p =", "POOL =")
+    assert f"{tmp_path / 'app.py'}:1:1: FK001 importing helpers" in out
+
+
+def test_an_unknown_backend_in_the_config_names_the_file_and_key(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[tool.freezekit.build]\nscript = "app.py"\n'
+                     'backend = "nuitka2"\n', "app.py": GOOD})
+    status, _, err = run(["build"], capsys)
+    assert status == 2
+    assert err.startswith(f"freezekit build: error: {tmp_path / 'pyproject.toml'}: "
+                          "[tool.freezekit.build] backend: unknown backend 'nuitka2'; choose ")
