@@ -3,6 +3,7 @@
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,7 @@ def test_gitignore_outside_git_is_read(tmp_path, monkeypatch):
     assert found == {"app.py", "other/gen/b.py", "keep_pb2.py", "sub/x/ok.py"}
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_gitignore_inside_git_asks_git(tmp_path, monkeypatch):
     write(tmp_path, {".gitignore": "generated/\nscratch.py\n", "app.py": GOOD,
                      "generated/a.py": BAD, "scratch.py": BAD, "lib/b.py": GOOD,
