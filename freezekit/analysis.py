@@ -174,6 +174,9 @@ _QT = frozenset({"PyQt5", "PyQt6", "PySide2", "PySide6"})
 _SERVER_LIBS = frozenset({"socketserver", "http", "xmlrpc"})
 _EXITS = frozenset({"sys.exit", "os._exit"})
 
+# Parts of a statement that hold statements or expressions; `match` arrived in Python 3.10.
+_CLAUSES = tuple(getattr(ast, name) for name in ("excepthandler", "match_case", "withitem",
+                                                  "keyword") if hasattr(ast, name))
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
            ast.boolop)
 
@@ -523,7 +526,7 @@ class _Analyser:
             self._stmt(node, ctx)
         elif isinstance(node, ast.expr):
             self._expr(node, ctx)
-        elif isinstance(node, (ast.excepthandler, ast.match_case, ast.withitem, ast.keyword)):
+        elif isinstance(node, _CLAUSES):
             for child in ast.iter_child_nodes(node):
                 self._child(child, ctx)
 
