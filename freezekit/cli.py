@@ -1,8 +1,9 @@
 """The freezekit command line: argument parsing and output only.
 
-Every error reads `freezekit COMMAND: error: MESSAGE` on standard error. Exit status: 0 fine,
-1 findings (errors), a diff, or something fix or build refused, 2 usage or input error,
-3 the freezer is missing or failed, or the executable failed its self-test.
+Every error reads `freezekit COMMAND: error: MESSAGE` on standard error. Exit status: 0 fine
+(warnings alone do not fail), 1 errors found, a diff, errors fix cannot repair, or something
+fix or build refused, 2 usage or input error, 3 the freezer is missing or failed, or the
+executable failed its self-test.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="freezekit",
         description="Check, fix and freeze Python apps that start processes.",
-        epilog="Exit status: 0 fine, 1 findings, a diff or a refusal, 2 usage or input "
-        "error, 3 the freezer failed or the executable failed its self-test.",
+        epilog="Exit status: 0 fine (warnings alone included), 1 errors found (check), a diff "
+        "or errors left (fix), a refused build, 2 usage or input error, 3 the freezer failed "
+        "or the executable failed its self-test.",
     )
     parser.add_argument("--version", action="version", version=f"freezekit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
