@@ -416,3 +416,15 @@ def test_an_unknown_backend_in_the_config_names_the_file_and_key(tmp_path, capsy
     assert status == 2
     assert err.startswith(f"freezekit build: error: {tmp_path / 'pyproject.toml'}: "
                           "[tool.freezekit.build] backend: unknown backend 'nuitka2'; choose ")
+
+
+def test_both_packages_ship_py_typed_and_the_rule_pages_are_package_data():
+    from freezekit.config import _toml
+
+    root = Path(__file__).resolve().parents[2]
+    setup = _toml().loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for package in ("processing", "freezekit"):
+        assert (root / package / "py.typed").is_file()
+        assert "py.typed" in setup["package-data"][package]
+    assert setup["package-dir"]["freezekit.rules"] == "docs/rules"
+    assert "freezekit.rules" in setup["packages"] and setup["package-data"]["freezekit.rules"]
