@@ -59,9 +59,10 @@ class Rule:
         return RULES_URL.format(code=self.code)
 
 
-#: The published rule pages; the same text ships with the package (`freezekit rule FK001`).
-RULES_URL = ("https://github.com/processing-freezekit/processing-freezekit/blob/main/"
-             "docs/rules/{code}.md")
+#: The project's home, and its published rule pages; the same pages ship with the package
+#: (`freezekit rule FK001`).
+PROJECT_URL = "https://github.com/processing-freezekit/processing-freezekit"
+RULES_URL = PROJECT_URL + "/blob/main/docs/rules/{code}.md"
 
 RULES: dict[str, Rule] = {
     rule.code: rule
@@ -173,6 +174,9 @@ _QT = frozenset({"PyQt5", "PyQt6", "PySide2", "PySide6"})
 _SERVER_LIBS = frozenset({"socketserver", "http", "xmlrpc"})
 _EXITS = frozenset({"sys.exit", "os._exit"})
 
+# Parts of a statement that hold statements or expressions; `match` arrived in Python 3.10.
+_CLAUSES = tuple(getattr(ast, name) for name in ("excepthandler", "match_case", "withitem",
+                                                  "keyword") if hasattr(ast, name))
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
            ast.boolop)
 
@@ -301,6 +305,7 @@ class _Analyser:
         self.local = local
         self.imported = imported
         self.noqa = _noqa_lines(text)
+        self.has_global = "global" in text
         self.result = Analysis(findings=[])
         self.aliases = self.result.aliases
         self.star_libs = self.result.star_libs
@@ -512,7 +517,7 @@ class _Analyser:
             if ctx.where == "module" and not ctx.block:
                 ctx = replace(ctx, block=_block_name(stmt))
             if ctx.where == "module" and isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                self._local_import(stmt, ctx)
+                self._local_import(stmt)
             for child in ast.iter_child_nodes(stmt):
                 self._child(child, ctx)
 
@@ -521,7 +526,7 @@ class _Analyser:
             self._stmt(node, ctx)
         elif isinstance(node, ast.expr):
             self._expr(node, ctx)
-        elif isinstance(node, (ast.excepthandler, ast.match_case, ast.withitem, ast.keyword)):
+        elif isinstance(node, _CLAUSES):
             for child in ast.iter_child_nodes(node):
                 self._child(child, ctx)
 
@@ -598,7 +603,7 @@ class _Analyser:
         elif self._parallel(expr):
             self._spawn(expr, ctx, "entering joblib.Parallel() in a with block")
 
-    def _local_import(self, stmt: ast.Import | ast.ImportFrom, ctx: _Ctx) -> None:
+    def _local_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
         """Importing one of the app's own modules runs it: in every child too."""
         if isinstance(stmt, ast.Import):
             modules = [alias.name for alias in stmt.names]
@@ -609,16 +614,18 @@ class _Analyser:
         for module in modules:
             file = self.local_modules.get(module)
             analysis = self.local.analyse(file) if file else None
-            if analysis is None or not analysis.import_spawns:
+            if file is None or analysis is None or not analysis.import_spawns:
                 continue
-            label = _relative(file, self.local.root) if file else module
+            label = _relative(file, self.local.root)
             self.spawned = True
-            self._report(stmt, "FK001",
-                         f"importing {module} starts processes at import time "
-                         f"({analysis.import_spawns[0]}): a spawned or frozen child re-imports "
-                         f"the main module, imports {module} and starts them again; move that "
-                         f"code in {label} into a function that the main guard calls",
-                         ctx=ctx)
+            if self._report(stmt, "FK001",
+                            f"importing {module} starts processes at import time "
+                            f"({analysis.import_spawns[0]}): a spawned or frozen child "
+                            f"re-imports the main module, imports {module} and starts them "
+                            f"again; move that code in {label} into a function that the main "
+                            "guard calls"):
+                self.result.import_spawns.append(
+                    f"importing {module} on line {stmt.lineno} of {self.path}")
             return
 
     # Expressions ------------------------------------------------------------------------
@@ -837,25 +844,6 @@ class _Analyser:
 
     def _guard_only_globals(self) -> None:
         """FK007: a function that children run reads a name only the main guard binds."""
-        guard_bound: dict[str, int] = {}
-        module_bound: set[str] = set()
-        for stmt in self.tree.body:
-            body = main_guard_body(stmt)
-            if body is None:
-                module_bound.update(_bound_names([stmt]))
-                continue
-            assert isinstance(stmt, ast.If)
-            module_bound.update(_bound_names(stmt.orelse if body is stmt.body else stmt.body))
-            for name, line in _bound_names(body).items():
-                guard_bound.setdefault(name, line)
-        for function in self.functions.values():
-            for node in ast.walk(function):
-                if isinstance(node, ast.Global):
-                    module_bound.update(node.names)
-        only_guard = {name: line for name, line in guard_bound.items()
-                      if name not in module_bound and not hasattr(builtins, name)}
-        if not only_guard:
-            return
         run = set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes}
         stack = list(run)
         while stack:
@@ -863,6 +851,29 @@ class _Analyser:
                 if callee not in run:
                     run.add(callee)
                     stack.append(callee)
+        guard_bound: dict[str, int] = {}
+        for guard in self.guards:
+            for name, line in _bound_names(main_guard_body(guard) or []).items():
+                guard_bound.setdefault(name, line)
+        if not run.intersection(self.functions) or not guard_bound:
+            return
+        module_bound: set[str] = set()
+        for stmt in self.tree.body:
+            body = main_guard_body(stmt)
+            if body is None:
+                module_bound.update(_bound_names([stmt]))
+            else:
+                assert isinstance(stmt, ast.If)
+                module_bound.update(_bound_names(stmt.orelse if body is stmt.body else stmt.body))
+        if self.has_global:
+            for function in self.functions.values():
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Global):
+                        module_bound.update(node.names)
+        only_guard = {name: line for name, line in guard_bound.items()
+                      if name not in module_bound and not hasattr(builtins, name)}
+        if not only_guard:
+            return
         for name in sorted(run):
             function = self.functions.get(name)
             if function is None:
@@ -891,7 +902,7 @@ class _Analyser:
                 f"{ctx.definition} runs this at import time and must stay at module level; "
                 "move the call into a function that the main guard calls")))
 
-    def _report(self, node: ast.AST, code: str, message: str, ctx: _Ctx | None = None) -> bool:
+    def _report(self, node: ast.AST, code: str, message: str) -> bool:
         """Record a finding unless a `# noqa` comment on its line silences it."""
         line = getattr(node, "lineno", 1)
         codes = self.noqa.get(line, frozenset())

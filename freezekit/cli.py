@@ -1,8 +1,9 @@
 """The freezekit command line: argument parsing and output only.
 
-Every error reads `freezekit COMMAND: error: MESSAGE` on standard error. Exit status: 0 fine,
-1 findings (errors), a diff, or something fix or build refused, 2 usage or input error,
-3 the freezer is missing or failed, or the executable failed its self-test.
+Every error reads `freezekit COMMAND: error: MESSAGE` on standard error. Exit status: 0 fine
+(warnings alone do not fail), 1 errors found, a diff, errors fix cannot repair, or something
+fix or build refused, 2 usage or input error, 3 the freezer is missing or failed, or the
+executable failed its self-test.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from freezekit import __version__
 from freezekit.analysis import ERROR, RULES, Finding, SourceError, analyse_source, check
 from freezekit.config import Config, ConfigError, find_config, load_config
 from freezekit.report import FORMATS, render
-from freezekit.sources import STDIN, discover
+from freezekit.sources import STDIN, discover, importers
 
 
 class _UsageError(Exception):
@@ -40,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="freezekit",
         description="Check, fix and freeze Python apps that start processes.",
-        epilog="Exit status: 0 fine, 1 findings, a diff or a refusal, 2 usage or input "
-        "error, 3 the freezer failed or the executable failed its self-test.",
+        epilog="Exit status: 0 fine (warnings alone included), 1 errors found (check), a diff "
+        "or errors left (fix), a refused build, 2 usage or input error, 3 the freezer failed "
+        "or the executable failed its self-test.",
     )
     parser.add_argument("--version", action="version", version=f"freezekit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -55,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv, passthrough = _split_passthrough(sys.argv[1:] if argv is None else list(argv))
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # report against the subcommand, as argparse does for its other errors
+        (args.command_parser if args.command else parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     args.passthrough = passthrough
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -116,7 +121,7 @@ def _add_check_parser(sub: argparse._SubParsersAction) -> None:
                         help="the lowest severity that makes the exit status 1 "
                         "(default: %(default)s)")
     _add_config_option(parser)
-    parser.set_defaults(run=_run_check)
+    parser.set_defaults(run=_run_check, command_parser=parser)
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -167,17 +172,14 @@ def _read_stdin(label: str) -> str:
 
 
 def _selection(args: argparse.Namespace, config: Config) -> tuple[set[str], set[str]]:
-    where = f"{config.path}: [tool.freezekit]" if config.path else ""
     if args.select is not None:
         select = _codes(args.select.split(","), "--select")
-    elif config.select is not None:
-        select = _codes(config.select, f"{where} select")
     else:
-        select = set(RULES)
+        select = set(config.select or RULES)
     if args.ignore is not None:
         ignore = _codes(args.ignore.split(","), "--ignore")
     else:
-        ignore = _codes(config.ignore or [], f"{where} ignore")
+        ignore = set(config.ignore or ())
     return select or set(RULES), ignore
 
 
@@ -208,29 +210,38 @@ def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
                         help="print a unified diff instead of writing the files")
     parser.add_argument("--stdin-filename", metavar="NAME",
                         help="the name messages give to standard input (default: -)")
-    parser.set_defaults(run=_run_fix)
+    parser.set_defaults(run=_run_fix, command_parser=parser)
 
 
 def _run_fix(args: argparse.Namespace) -> int:
+    files = discover(args.paths)
+    imported = importers(files) if len(files) > 1 else {}
     status = 0
-    for path in discover(args.paths):
+    for path in files:
         try:
-            status = max(status, _fix_one(path, args))
+            status = max(status, _fix_one(path, args, imported))
         except SourceError as exc:
             _error("fix", str(exc))
             status = 2
     return status
 
 
-def _fix_one(path: str, args: argparse.Namespace) -> int:
+def _fix_one(path: str, args: argparse.Namespace,
+             imported: dict[str, tuple[str, int]]) -> int:
     from freezekit.rewrite import FixRefused, fix, fix_result, repair_source
 
     stdin = path == STDIN
     label = (args.stdin_filename or STDIN) if stdin else path
+    importer = None if stdin else imported.get(Path(path).stem)
     try:
         if stdin:
             text = _read_stdin(label)
             result = fix_result(label, text, repair_source(text, label, Path.cwd()))
+        elif importer and importer[0] != path and "moved" in fix(path, diff=True).summary:
+            raise FixRefused(
+                f"{importer[0]} imports it (line {importer[1]}), so its import-time code "
+                "cannot go under a main guard, where importers would not find it; move the "
+                "process start into a function that the app's main guard calls")
         else:
             result = fix(path, diff=args.diff)
     except FixRefused as exc:
@@ -267,7 +278,7 @@ def _add_rule_parser(sub: argparse._SubParsersAction) -> None:
         "rule", help="print a rule's page: why it matters, a bad example and the fix",
         description="Print a rule's page; without a code, list the rules.")
     parser.add_argument("code", nargs="?", metavar="CODE", help="e.g. FK001")
-    parser.set_defaults(run=_run_rule)
+    parser.set_defaults(run=_run_rule, command_parser=parser)
 
 
 def _run_rule(args: argparse.Namespace) -> int:
@@ -347,7 +358,7 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
     verbosity.add_argument("-v", "--verbose", action="store_true",
                            help="stream the freezer's log to stderr")
     parser.usage = "freezekit build [options] [APP.py] [-- FREEZER-ARGS...]"
-    parser.set_defaults(run=_run_build)
+    parser.set_defaults(run=_run_build, command_parser=parser)
 
 
 def _build_options(args: argparse.Namespace, config: Config) -> Any:
@@ -385,10 +396,11 @@ def _run_build(args: argparse.Namespace) -> int:
     from freezekit.progress import Progress
     from freezekit.smoke import SmokeFailed
 
-    options = _build_options(args, _config(args))
+    config = _config(args)
+    options = _build_options(args, config)
     if options.backend not in available_backends():
-        raise _UsageError(f"backend {options.backend!r} (from {args.config or 'the config'}): "
-                          f"choose from {', '.join(available_backends())}")
+        raise _UsageError(f"{config.path}: [tool.freezekit.build] backend: unknown backend "
+                          f"{options.backend!r}; choose from {', '.join(available_backends())}")
     progress = Progress(quiet=args.quiet or args.json, live=False if args.verbose else None)
 
     def echo(line: str) -> None:

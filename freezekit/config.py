@@ -30,11 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.9 and 3.10
-    import tomli as tomllib
-
 __all__ = ["BuildConfig", "Config", "ConfigError", "find_config", "load_config"]
 
 FILENAME = "pyproject.toml"
@@ -114,7 +109,7 @@ def load_config(path: Path | None) -> Config:
     config = Config(path=path)
     for key in ("select", "ignore"):
         if key in table:
-            setattr(config, key, _strings(table[key], f"{where} {key}"))
+            setattr(config, key, _rule_codes(table[key], f"{where} {key}"))
     build = table.get("build", {})
     if not isinstance(build, dict):
         raise ConfigError(f"{where} build: expected a table, [tool.freezekit.build]")
@@ -140,13 +135,28 @@ def load_config(path: Path | None) -> Config:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    toml = _toml()
     try:
         with open(path, "rb") as file:
-            return tomllib.load(file)
+            return toml.load(file)
     except OSError as exc:
         raise ConfigError(f"{_shown(path)}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except toml.TOMLDecodeError as exc:
         raise ConfigError(f"{_shown(path)}: not valid TOML ({exc}); fix the file") from None
+
+
+def _toml() -> Any:
+    """tomllib, or tomli before Python 3.11 (a dependency there): imported when needed."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:
+        import tomli
+    except ImportError:  # pragma: no cover - only if installed without its dependencies
+        raise ConfigError("reading pyproject.toml needs tomli on Python < 3.11: "
+                          "pip install tomli") from None
+    return tomli
 
 
 def _unknown(table: dict[str, Any], known: tuple[str, ...], where: str) -> None:
@@ -162,6 +172,17 @@ def _strings(value: object, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
     return list(value)
+
+
+def _rule_codes(value: object, where: str) -> list[str]:
+    from freezekit.analysis import RULES
+
+    codes = [code.strip().upper() for code in _strings(value, where)]
+    unknown = sorted(set(codes) - set(RULES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown code(s) {', '.join(unknown)}; known codes: "
+                          f"{', '.join(RULES)}")
+    return codes
 
 
 def _project_path(root: Path, value: str) -> str:

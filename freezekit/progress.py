@@ -81,7 +81,7 @@ class Progress:
 
     def timings(self) -> dict[str, float]:
         """Seconds per stage (check, freeze, self_test) and in total, from the stage lines."""
-        times = {line.split(" ", 1)[0]: at for line, at in self.marks}
+        times = {line.split(" ", 1)[0].rstrip(":"): at for line, at in self.marks}
         spans = {"check": (None, "checked"), "freeze": ("freezing", "froze"),
                  "self_test": ("froze", "verified")}
         found: dict[str, float] = {}

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from freezekit import __version__
-from freezekit.analysis import ERROR, RULES, Finding
+from freezekit.analysis import ERROR, PROJECT_URL, RULES, Finding
 
 __all__ = ["FORMATS", "render", "summary"]
 
 FORMATS = ("text", "json", "github", "sarif")
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_HOME = "https://github.com/processing-freezekit/processing-freezekit"
 
 
 def render(fmt: str, findings: Sequence[Finding], files: int) -> str:
@@ -26,8 +25,7 @@ def render(fmt: str, findings: Sequence[Finding], files: int) -> str:
     if fmt == "sarif":
         return json.dumps(_sarif(findings), indent=2) + "\n"
     lines = [f.format() for f in findings]
-    if files:
-        lines.append(summary(findings, files))
+    lines.append(summary(findings, files))
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -75,7 +73,7 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, object]:
             "region": {"startLine": f.line, "startColumn": f.col},
         }}],
     } for f in findings]
-    driver = {"name": "freezekit", "version": __version__, "informationUri": _HOME,
+    driver = {"name": "freezekit", "version": __version__, "informationUri": PROJECT_URL,
               "rules": rules}
     return {"$schema": _SARIF_SCHEMA, "version": "2.1.0",
             "runs": [{"tool": {"driver": driver}, "results": results}]}

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["rule_page"]
 
+_HERE = Path(__file__).resolve().parent
+# Installed: freezekit/rules/ (package data). A source checkout or an editable install
+# reads the repository's docs/rules/, where the pages are written.
+_FOLDERS = (_HERE / "rules", _HERE.parent / "docs" / "rules")
+
 
 def rule_page(code: str) -> str:
     """The Markdown page of rule `code` (e.g. "FK001")."""
-    name = f"{code}.md"
-    try:
-        return resources.files("freezekit.rules").joinpath(name).read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        # A source checkout on sys.path without an install: the pages are docs/rules/.
-        checkout = Path(__file__).resolve().parent.parent / "docs" / "rules" / name
-        return checkout.read_text("utf-8")
+    for folder in _FOLDERS:
+        page = folder / f"{code}.md"
+        if page.is_file():
+            return page.read_text("utf-8")
+    raise FileNotFoundError(f"the page of {code} is not installed (looked in "
+                            f"{', '.join(str(f) for f in _FOLDERS)}); reinstall freezekit")

@@ -8,6 +8,7 @@ A file named explicitly is always read, ignored or not.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from freezekit.analysis import SourceError
 
-__all__ = ["SKIPPED_DIRS", "STDIN", "discover"]
+__all__ = ["SKIPPED_DIRS", "STDIN", "discover", "importers"]
 
 STDIN = "-"
 #: Folder names never walked into: tools' output, caches and virtualenvs by their usual names
@@ -54,7 +55,7 @@ def _walk(top: str) -> list[str]:
     for folder, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not _skipped(Path(folder, d)) and not (
             ignore and ignore.ignored(Path(folder, d), True)))
-        files += [os.path.join(folder, name) for name in sorted(names)
+        files += [os.path.normpath(os.path.join(folder, name)) for name in sorted(names)
                   if name.endswith(".py")
                   and not (ignore and ignore.ignored(Path(folder, name), False))]
     if ignore is None and files:
@@ -159,3 +160,31 @@ def _compile(pattern: str, anchored: bool) -> re.Pattern[str]:
             out += re.escape(char)
         i += 1
     return re.compile(out if anchored else f"(?:.*/)?{out}")
+
+
+def importers(files: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Module name (a file's stem) -> (file, line) of one of `files` that imports it.
+
+    A module another file imports is a library module, not a main script: `fix` must not
+    put its import-time code under a main guard, where importers would no longer find it.
+    Matching by the last part of the dotted name errs on the side of "imported".
+    """
+    found: dict[str, tuple[str, int]] = {}
+    for file in files:
+        if file == STDIN:
+            continue
+        try:
+            tree = ast.parse(Path(file).read_bytes(), filename=file)
+        except (OSError, SyntaxError, ValueError):
+            continue  # fix reports the file itself
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [alias.name for alias in node.names]
+                if node.module:
+                    names.append(node.module)
+            for name in names:
+                found.setdefault(name.rpartition(".")[2], (file, node.lineno))
+    return found

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import freezekit
-from freezekit.analysis import RULES, SourceError, analyse_source
+from freezekit.analysis import RULES, SourceError, analyse_source, check
 
 
 def codes(source: str) -> list[tuple[int, str]]:
@@ -196,3 +196,91 @@ def test_each_rule_page_shows_a_bad_example_with_the_code_and_a_fixed_one_withou
     bad, fixed = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
     assert code in {f.code for f in analyse_source(bad)}
     assert analyse_source(fixed) == []
+
+
+# Deeper analysis: other front ends, methods, managers, local modules, guard-only globals ------
+
+@pytest.mark.parametrize("source, codes", [
+    ("import multiprocess\npool = multiprocess.Pool(2)\n", ["FK001"]),
+    ("from multiprocess import Pool\nPool(2)\n", ["FK001"]),
+    ("from concurrent.futures import ProcessPoolExecutor as E\nE()\n", ["FK001"]),
+    ("import concurrent.futures as cf\nwith cf.ThreadPoolExecutor() as e:\n    pass\n", []),
+    ("import loky\nex = loky.get_reusable_executor()\n", ["FK001"]),
+    ("from joblib import Parallel, delayed\nParallel(n_jobs=2)(delayed(abs)(i) for i in [1])\n",
+     ["FK001"]),
+    (("from joblib import Parallel, delayed\n"
+     "Parallel(n_jobs=2, backend='threading')(delayed(abs)(i) for i in [1])\n"), []),
+    ("from joblib import Parallel, delayed\nParallel(n_jobs=1)(delayed(abs)(i) for i in [1])\n",
+     []),
+    ("import joblib\nrun = joblib.Parallel(n_jobs=2)\nrun(joblib.delayed(abs)(i) for i in [1])\n",
+     ["FK001"]),
+    ("import joblib\nwith joblib.Parallel(n_jobs=2) as run:\n    pass\n", ["FK001"]),
+    ("from multiprocessing.managers import SyncManager\nm = SyncManager()\n", []),
+    ("from multiprocessing.managers import SyncManager\nm = SyncManager()\nm.start()\n",
+     ["FK001"]),
+    ("from multiprocessing.managers import BaseManager\nBaseManager(('', 0)).start()\n",
+     ["FK001"]),
+    (("from multiprocessing.managers import BaseManager\nclass M(BaseManager): pass\n"
+     "with M() as m:\n    pass\n"), ["FK001"]),
+    ("import processing.managers as pm\nm = pm.SyncManager()\nm.start()\n", ["FK001"]),
+    (("import multiprocessing as mp\nclass W:\n    @staticmethod\n    def go():\n"
+     "        mp.Pool()\nW.go()\n"), ["FK001"]),
+    (("import multiprocessing as mp\nclass W:\n    def __init__(self):\n        mp.Pool()\n"
+     "w = W()\n"), ["FK001"]),
+    (("import multiprocessing as mp\nclass W:\n    def go(self):\n        mp.Pool()\n"
+     "w = W()\n"), []),
+    (("import multiprocessing as mp\nclass W:\n    def go(self):\n        self.inner()\n"
+     "    def inner(self):\n        mp.Pool()\nw = W()\nw.go()\n"), ["FK001"]),
+])
+def test_process_starts_through_other_front_ends_methods_and_managers(source, codes):
+    assert [f.code for f in analyse_source(source) if f.severity == "error"] == codes
+
+
+@pytest.mark.parametrize("source, codes", [
+    # a parameter, a local assignment or a module-level definition: nothing to report
+    (("from multiprocessing import Pool\ndef f(N):\n    return N\n"
+     "if __name__ == '__main__':\n    N = 1\n    Pool().map(f, [1])\n"), []),
+    (("from multiprocessing import Pool\nN = 0\ndef f(x):\n    return x + N\n"
+     "if __name__ == '__main__':\n    N = 1\n    Pool().map(f, [1])\n"), []),
+    (("from multiprocessing import Pool\ndef f(x):\n    N = 2\n    return x + N\n"
+     "if __name__ == '__main__':\n    N = 1\n    Pool().map(f, [1])\n"), []),
+    # a function that no child runs may read it
+    (("from multiprocessing import Pool\ndef f(x):\n    return x\ndef g():\n    return N\n"
+     "if __name__ == '__main__':\n    N = 1\n    Pool().map(f, [g()])\n"), []),
+    # the target of a Process, through a called function, and an import in the guard
+    (("from multiprocessing import Process\ndef f():\n    helper()\ndef helper():\n"
+     "    json.dumps(CONFIG)\nif __name__ == '__main__':\n    import json\n    CONFIG = {}\n"
+     "    Process(target=f).start()\n"), ["FK007", "FK007"]),
+    (("import multiprocessing as mp\nclass P(mp.Process):\n    def run(self):\n"
+     "        print(SETTING)\nif __name__ == '__main__':\n    SETTING = 1\n    P().start()\n"),
+     ["FK007"]),
+    (("from concurrent.futures import ProcessPoolExecutor\ndef f(x):\n    return x * K\n"
+     "if __name__ == '__main__':\n    K = 2\n    with ProcessPoolExecutor() as ex:\n"
+     "        ex.submit(f, 1)\n"), ["FK007"]),
+    (("from multiprocessing import Pool\ndef f(x):\n    global N\n    return N\n"
+     "if __name__ == '__main__':\n    N = 1\n    Pool().map(f, [1])\n"), []),
+])
+def test_guard_only_globals_read_by_what_children_run(source, codes):
+    assert [f.code for f in analyse_source(source) if f.code == "FK007"] == codes
+
+
+def test_local_modules_are_followed_from_the_scripts_folder(tmp_path):
+    (tmp_path / "eager.py").write_text("import multiprocessing\nPOOL = multiprocessing.Pool()\n")
+    (tmp_path / "chain.py").write_text("import eager\n")
+    (tmp_path / "lazy.py").write_text("import multiprocessing\ndef start():\n"
+                                      "    multiprocessing.Pool()\n")
+    (tmp_path / "cycle_a.py").write_text("import cycle_b\n")
+    (tmp_path / "cycle_b.py").write_text("import cycle_a\n")
+    (tmp_path / "broken.py").write_text("def (:\n")
+
+    def codes(text):
+        app = tmp_path / "app.py"
+        app.write_text(text)
+        return [(f.line, f.code) for f in check(app)]
+
+    assert codes("import chain\n") == [(1, "FK001")]
+    assert codes("from lazy import start\nstart()\n") == [(2, "FK001")]
+    assert codes("import lazy\nif __name__ == '__main__':\n    lazy.start()\n") == [
+        (2, "FK003")]
+    assert codes("import cycle_a, broken, json\n") == []
+    assert analyse_source("import eager\n") == []  # no folder: other modules are not read

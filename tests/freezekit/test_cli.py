@@ -35,8 +35,9 @@ def test_check_clean_file_exits_0(app, capsys):
 def test_check_json(app, capsys):
     assert main(["check", "--json", str(app)]) == 1
     [finding] = json.loads(capsys.readouterr().out)
-    assert finding | {"message": ""} == {"path": str(app), "line": 2, "col": 5, "code": "FK001",
-                                         "message": "", "severity": "error"}
+    assert finding | {"message": "", "url": ""} == {
+        "path": str(app), "line": 2, "col": 5, "code": "FK001", "message": "",
+        "severity": "error", "rule": "process-outside-main-guard", "url": ""}
 
 
 def test_select_and_ignore(app, capsys):
@@ -71,9 +72,11 @@ def test_bad_input_exits_2_naming_the_file(app, capsys, content, message):
         content if isinstance(content, bytes) else content.encode())
 
 
-def test_directory_is_bad_input(tmp_path, capsys):
-    assert main(["check", str(tmp_path)]) == 2
-    assert "is a directory" in capsys.readouterr().err
+def test_a_directory_is_searched(tmp_path, capsys):
+    assert main(["check", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "No findings (0 files checked).\n"
+    (tmp_path / "app.py").write_text(BAD)
+    assert main(["check", str(tmp_path)]) == 1
 
 
 def test_fix_writes_then_has_nothing_to_do(app, capsys):
@@ -85,16 +88,17 @@ def test_fix_writes_then_has_nothing_to_do(app, capsys):
 
 
 def test_fix_diff_prints_and_writes_nothing(app, capsys):
-    assert main(["fix", "--diff", str(app)]) == 0
+    assert main(["fix", "--diff", str(app)]) == 1
     assert "+    p = mp.Pool()" in capsys.readouterr().out
     assert app.read_text() == BAD
 
 
 def test_fix_refusal_exits_1_with_the_reason(app, capsys):
-    app.write_text("import multiprocessing as mp\nmp.Pool().map(lambda x: x, [1])\n")
+    app.write_text("import multiprocessing as mp\nclass C:\n    pool = mp.Pool()\n")
     assert main(["fix", str(app)]) == 1
     err = capsys.readouterr().err
-    assert "cannot fix" in err and "line 2" in err and "unchanged" in err
+    assert err.startswith(f"freezekit fix: cannot fix {app}: line 3: the body of class C")
+    assert err.endswith("; the file is unchanged\n")
 
 
 def test_module_entry_point_and_no_command():
