@@ -45,6 +45,20 @@ def manager(request: pytest.FixtureRequest) -> Iterator[SyncManager]:
         yield started
 
 
+@pytest.fixture(autouse=True)
+def _forget_failed_authentications() -> Iterator[None]:
+    """Each test starts with no rate-limited authentication warning pending (the tests
+    that drop peers on purpose would otherwise print a summary when the run ends)."""
+    yield
+    from processing import connection
+
+    warnings = connection._failed_authentications
+    with warnings._lock:
+        if warnings._window is not None:
+            warnings._window.cancel()
+    warnings._reset()
+
+
 @pytest.fixture
 def no_leftover_children() -> Iterator[None]:
     """Fail the test (at teardown) if it left children running; kill them either way."""
