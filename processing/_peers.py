@@ -84,6 +84,7 @@ class ProcessWatch:
 
     def __init__(self, on_exit: Callable[[int], None]) -> None:
         self._on_exit = on_exit
+        self._closed = False
         self._lock = threading.Lock()
         self._watched: set[int] = set()
         self._polled: set[int] = set()
@@ -98,7 +99,7 @@ class ProcessWatch:
     def watch(self, pid: int) -> None:
         """Start watching ``pid`` (a no-op if it is watched already)."""
         with self._lock:
-            if pid in self._watched:
+            if pid in self._watched or self._closed:
                 return
             self._watched.add(pid)
             pidfd = _pidfd(pid)
@@ -111,9 +112,32 @@ class ProcessWatch:
         except BlockingIOError:
             pass  # a wake-up is pending already
 
+    def close(self) -> None:
+        """Stop watching (the thread ends; nothing more is reported)."""
+        with self._lock:
+            self._closed = True
+        try:
+            os.write(self._wake_w, b"\0")
+        except BlockingIOError:
+            pass
+        self._thread.join(5)
+
     def _run(self) -> None:
+        try:
+            self._watch_until_closed()
+        finally:
+            for key in list(self._selector.get_map().values()):
+                if key.fileobj != self._wake_r:
+                    os.close(key.fileobj)  # type: ignore[arg-type]
+            self._selector.close()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+
+    def _watch_until_closed(self) -> None:
         while True:
             with self._lock:
+                if self._closed:
+                    return
                 timeout = POLL_INTERVAL if self._polled else None
             ended = []
             for key, _ in self._selector.select(timeout):

@@ -341,52 +341,51 @@ class _Handshake:
 
 #: Seconds between two warnings about failed authentications. The first failure is a
 #: warning at once; those that follow within the interval are logged at DEBUG level and
-#: counted, and the count is one warning at the interval's end (a peer trying keys, or a
-#: port scanner, must not flood the program's stderr).
+#: counted, and the count goes into the next warning (the first failure after the
+#: interval, or the end of the program or server): a peer trying keys, or a port scanner,
+#: must not flood the program's stderr.
 AUTH_WARNING_INTERVAL = 60.0
 
 
 class _FailureWarnings:
-    """Warns of the first failed authentication, then at most once per interval."""
+    """Warns of the first failed authentication, then at most once per interval. (No
+    timer thread: a thread left behind would make every later fork() a fork of a
+    multi-threaded process.)"""
 
     def __init__(self) -> None:
         self._reset()
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
-        self._window: threading.Timer | None = None
+        self._quiet_until: float | None = None
         self._count = 0
         self._last = ""
 
     def report(self, message: str) -> None:
         logger = util.get_logger()
+        now = time.monotonic()
         with self._lock:
-            quiet = self._window is None
-            if quiet:
-                self._open_window()
+            warn = self._quiet_until is None or now >= self._quiet_until
+            if warn:
+                self._quiet_until = now + AUTH_WARNING_INTERVAL
+                count, self._count = self._count, 0
             else:
                 self._count += 1
                 self._last = message
-        if quiet:
-            logger.warning("%s (more failures within %g s are summed up in one warning)",
-                           message, AUTH_WARNING_INTERVAL)
-        else:
+        if not warn:
             logger.debug(message)
+        elif count:
+            logger.warning("%s (and %d more failures since the last warning, logged at DEBUG "
+                           "level)", message, count)
+        else:
+            logger.warning("%s (more failures within %g s will be counted in one warning)",
+                           message, AUTH_WARNING_INTERVAL)
 
-    def _open_window(self) -> None:
-        self._window = threading.Timer(AUTH_WARNING_INTERVAL, self._close_window)
-        self._window.daemon = True
-        self._window.start()
-
-    def _close_window(self, reopen: bool = True) -> None:
+    def flush(self) -> None:
+        """Warn of the failures counted since the last warning, if any."""
         with self._lock:
             count, last, self._count = self._count, self._last, 0
-            if count and reopen:
-                self._open_window()  # go on summing up while failures go on
-            else:
-                if self._window is not None:
-                    self._window.cancel()
-                self._window = None
+            self._quiet_until = None
         if count:
             util.get_logger().warning(
                 "%d more connections failed authentication since the last warning; "
@@ -396,7 +395,7 @@ class _FailureWarnings:
 _failed_authentications = _FailureWarnings()
 os.register_at_fork(after_in_child=_failed_authentications._reset)
 # A program that ends within an interval still reports the failures it counted.
-atexit.register(_failed_authentications._close_window, reopen=False)
+atexit.register(_failed_authentications.flush)
 
 
 class _Described(str):

@@ -118,7 +118,7 @@ class _TracebackAttaching:
 
 
 def _report_failed_authentications() -> None:
-    _auth_warnings._close_window(reopen=False)
+    _auth_warnings.flush()
 
 
 class _HeldLocks:
@@ -246,6 +246,9 @@ class _References:
                     del counts[ident]
         return True
 
+    def close(self) -> None:
+        self._watch.close()
+
     def _process_ended(self, pid: int) -> None:
         with self._mutex:
             counts = self._by_pid.pop(pid, None)
@@ -290,6 +293,7 @@ class Server(_stdlib.Server):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
+            self._references.close()
             _report_failed_authentications()  # those counted since the last warning
             sys.exit(0)
 

@@ -52,11 +52,7 @@ def _forget_failed_authentications() -> Iterator[None]:
     yield
     from processing import connection
 
-    warnings = connection._failed_authentications
-    with warnings._lock:
-        if warnings._window is not None:
-            warnings._window.cancel()
-    warnings._reset()
+    connection._failed_authentications._reset()
 
 
 @pytest.fixture

@@ -400,6 +400,7 @@ def _accept_in_forked_child(listener, report):
 
 
 @pytest.mark.skipif("fork" not in processing.allStartMethods(), reason="needs fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_accepts_on_an_inherited_listener_with_handshakes_in_flight():
     ctx = processing.getContext("fork")
     with Listener(("127.0.0.1", 0), authkey=b"k", backlog=8, handshake_timeout=3600) as listener:

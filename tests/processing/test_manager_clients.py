@@ -143,27 +143,40 @@ def test_failed_authentications_are_warned_of_once_then_summed_up(warnings_logge
     monkeypatch.setattr(connection, "AUTH_WARNING_INTERVAL", 3600.0)
     limiter = connection._FailureWarnings()
     monkeypatch.setattr(connection, "_failed_authentications", limiter)
-    with connection.Listener(("127.0.0.1", 0), authkey=b"right") as listener:
-        taker = threading.Thread(target=_accept_until_closed, args=(listener,), daemon=True)
-        taker.start()
-        for _ in range(10):
-            with pytest.raises(connection.AuthenticationError):
-                connection.Client(listener.address, authkey=b"wrong")
-    taker.join(10)
 
     def failures(level):
         return [r.getMessage() for r in warnings_logged
                 if r.levelno == level and "authentication" in r.getMessage()]
 
-    assert len(failures(logging.WARNING)) == 1  # of 20 failures: each side's 10
-    assert len(failures(logging.DEBUG)) == 19  # every one is still logged, at DEBUG
-    limiter._window.function()  # the interval ends
-    summary = failures(logging.WARNING)[1:]
+    def failed_once_more():
+        # The listener logs its side a moment after the client has raised: wait for both.
+        before = len(failures(logging.WARNING)) + len(failures(logging.DEBUG))
+        with pytest.raises(connection.AuthenticationError):
+            connection.Client(listener.address, authkey=b"wrong")
+        assert _eventually(lambda: len(failures(logging.WARNING))
+                           + len(failures(logging.DEBUG)) == before + 2)
+
+    with connection.Listener(("127.0.0.1", 0), authkey=b"right") as listener:
+        taker = threading.Thread(target=_accept_until_closed, args=(listener,), daemon=True)
+        taker.start()
+        for _ in range(10):
+            failed_once_more()
+        assert len(failures(logging.WARNING)) == 1  # of 20 failures: each side's 10
+        assert len(failures(logging.DEBUG)) == 19  # every one is still logged, at DEBUG
+
+        limiter._quiet_until = time.monotonic()  # the interval is over: the next one warns
+        failed_once_more()
+        second = failures(logging.WARNING)[1:]
+        assert len(second) == 1  # one side's; the other side's is counted again
+        assert "(and 19 more failures since the last warning" in second[0]
+    taker.join(10)
+
+    limiter.flush()  # as at exit: what was counted since is warned of
+    summary = failures(logging.WARNING)[2:]
     assert len(summary) == 1
-    assert summary[0].startswith("19 more connections failed authentication")
-    limiter._window.function()  # a quiet interval: nothing more to say, and the window closes
-    assert len(failures(logging.WARNING)) == 2
-    assert limiter._window is None
+    assert summary[0].startswith("1 more connections failed authentication since the last")
+    limiter.flush()  # nothing more to say
+    assert len(failures(logging.WARNING)) == 3
 
 
 def test_a_manager_warns_of_failed_authentications_on_the_programs_stderr_rate_limited(

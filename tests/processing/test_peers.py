@@ -52,3 +52,11 @@ def test_a_watch_reports_each_ended_process_once():
     assert done.wait(30)
     wait_for_exit(child.pid)  # returns at once for an ended process
     assert ended == [child.pid]
+
+
+def test_a_closed_watch_ends_its_thread():
+    watch = ProcessWatch(lambda pid: None)
+    watch.watch(os.getpid())
+    watch.close()
+    assert not watch._thread.is_alive()
+    watch.watch(os.getppid())  # ignored once closed

@@ -156,7 +156,7 @@ def test_an_item_struct_refuses_raises_struct_error_like_shared_value(format, ba
 def test_the_2_pow_40_and_byte_wrap_reproducers_raise():
     with pytest.raises(struct.error, match="'i' format requires"):
         SharedArray("i", [2**40])
-    with pytest.raises(struct.error, match="ubyte format requires 0 <= number <= 255"):
+    with pytest.raises(struct.error, match="format requires 0 <= number <= 255"):
         SharedArray("B", [256, -1])
 
 
