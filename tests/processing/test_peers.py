@@ -42,16 +42,19 @@ def test_a_watch_reports_each_ended_process_once():
         done.set()
 
     watch = ProcessWatch(on_exit)
-    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
-                             stdin=subprocess.PIPE)
-    watch.watch(child.pid)
-    watch.watch(child.pid)  # twice: still one report
-    assert ended == []
-    child.stdin.close()
-    child.wait(30)
-    assert done.wait(30)
-    wait_for_exit(child.pid)  # returns at once for an ended process
-    assert ended == [child.pid]
+    try:
+        child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                                 stdin=subprocess.PIPE)
+        watch.watch(child.pid)
+        watch.watch(child.pid)  # twice: still one report
+        assert ended == []
+        child.stdin.close()
+        child.wait(30)
+        assert done.wait(30)
+        wait_for_exit(child.pid)  # returns at once for an ended process
+        assert ended == [child.pid]
+    finally:
+        watch.close()
 
 
 def test_a_closed_watch_ends_its_thread():
