@@ -50,8 +50,8 @@ def _hold_and_hang(address, authkey, ready, lock, rlock, condition, semaphore):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peer pids: SO_PEERCRED")
-def test_a_killed_client_leaves_no_objects_and_no_held_locks(manager, start_method):
-    ctx = processing.getContext(start_method)
+def test_a_killed_client_leaves_no_objects_and_no_held_locks(manager):
+    ctx = manager._ctx  # the client starts as the manager did: each start method once
     lock, rlock, condition = manager.Lock(), manager.RLock(), manager.Condition()
     semaphore, ready = manager.Semaphore(1), manager.Event()
     baseline = manager._number_of_objects()
@@ -96,7 +96,8 @@ def test_a_lock_outlives_the_connection_of_a_thread_that_ended_while_holding_it(
     lock.release()
 
 
-def test_a_client_that_exits_normally_leaves_its_objects_released_once(manager, ctx):
+def test_a_client_that_exits_normally_leaves_its_objects_released_once(manager):
+    ctx = manager._ctx
     baseline = manager._number_of_objects()
     shared = manager.list()
     child = ctx.Process(target=_append_twice, args=(shared,))
