@@ -48,8 +48,9 @@ def _main_module_spec() -> tuple[str, str] | None:
     return "path", os.path.normpath(path)
 
 
-def _preparation_data(name: str, tracker_fd: int | None) -> dict[str, Any]:
+def _preparation_data(process_obj: Any, tracker_fd: int | None) -> dict[str, Any]:
     from processing import log
+    from processing._parentdeath import plan_for_child
     from processing.context import default_context
 
     sys_path = list(sys.path)
@@ -57,7 +58,8 @@ def _preparation_data(name: str, tracker_fd: int | None) -> dict[str, Any]:
         sys_path[sys_path.index("")] = _stdlib_process.ORIGINAL_DIR
     logger = util._logger
     return {
-        "name": name,
+        "name": process_obj._name,
+        "die_with_parent": plan_for_child(process_obj),
         "authkey": bytes(_stdlib_process.current_process().authkey),
         "log_level": None if logger is None else logger.getEffectiveLevel(),
         "log_handler": None if logger is None else log.child_config(),
@@ -87,7 +89,7 @@ def launch_data(process_obj: Any, popen: Any, tracker_fd: int | None = None) -> 
     buf = io.BytesIO()
     _stdlib_context.set_spawning_popen(popen)
     try:
-        reduction.dump(_preparation_data(process_obj._name, tracker_fd), buf)
+        reduction.dump(_preparation_data(process_obj, tracker_fd), buf)
         try:
             reduction.dump(process_obj, buf)
         except Exception as exc:
@@ -173,6 +175,10 @@ def run_child(fd: int, parent_sentinel: Any) -> int:
     try:
         with open(fd, "rb", closefd=True) as source:
             prep = pickle.load(source)
+            if prep.get("die_with_parent") is not None and sys.platform != "win32":
+                from processing._parentdeath import die_with_parent
+
+                die_with_parent(prep["die_with_parent"], parent_sentinel)
             try:
                 _prepare(prep)
             except Exception:  # noqa: BLE001  (reported with its traceback; exit 1 everywhere)

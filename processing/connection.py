@@ -10,6 +10,7 @@ and dropped without anything of it being unpickled.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import copyreg
 import io
@@ -29,6 +30,7 @@ from multiprocessing.connection import answer_challenge, deliver_challenge, wait
 from typing import Any, ClassVar
 
 from processing._handshakes import ConcurrentAcceptor
+from processing._peers import peer_pid
 
 __all__ = [
     "AuthenticationError",
@@ -483,6 +485,72 @@ class _Handshake:
         return b"".join(chunks)
 
 
+#: Seconds between two warnings about failed authentications. The first failure is a
+#: warning at once; those that follow within the interval are logged at DEBUG level and
+#: counted, and the count goes into the next warning (the first failure after the
+#: interval, or the end of the program or server): a peer trying keys, or a port scanner,
+#: must not flood the program's stderr.
+AUTH_WARNING_INTERVAL = 60.0
+
+
+class _FailureWarnings:
+    """Warns of the first failed authentication, then at most once per interval. (No
+    timer thread: a thread left behind would make every later fork() a fork of a
+    multi-threaded process.)"""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._quiet_until: float | None = None
+        self._count = 0
+        self._last = ""
+
+    def report(self, message: str) -> None:
+        logger = util.get_logger()
+        now = time.monotonic()
+        with self._lock:
+            warn = self._quiet_until is None or now >= self._quiet_until
+            if warn:
+                self._quiet_until = now + AUTH_WARNING_INTERVAL
+                count, self._count = self._count, 0
+            else:
+                self._count += 1
+                self._last = message
+        if not warn:
+            logger.debug(message)
+        elif count:
+            logger.warning("%s (and %d more failures since the last warning, logged at DEBUG "
+                           "level)", message, count)
+        else:
+            logger.warning("%s (more failures within %g s will be counted in one warning)",
+                           message, AUTH_WARNING_INTERVAL)
+
+    def flush(self) -> None:
+        """Warn of the failures counted since the last warning, if any."""
+        with self._lock:
+            count, last, self._count = self._count, self._last, 0
+            self._quiet_until = None
+        if count:
+            util.get_logger().warning(
+                "%d more connections failed authentication since the last warning; "
+                "the last: %s", count, last)
+
+
+_failed_authentications = _FailureWarnings()
+os.register_at_fork(after_in_child=_failed_authentications._reset)
+# A program that ends within an interval still reports the failures it counted.
+atexit.register(_failed_authentications.flush)
+
+
+class _Described(str):
+    """A peer description that reads as itself in the log, not as a quoted string."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def authenticate_peer(
     conn: Any,
     authkey: bytes,
@@ -505,8 +573,11 @@ def authenticate_peer(
         reason = str(exc) or type(exc).__name__
         if isinstance(exc, AssertionError):
             reason = "the peer did not speak the authentication protocol"
+        if not peer and server:
+            pid = peer_pid(conn)  # a Unix socket's peer has no address, but has a pid
+            peer = None if pid is None else _Described(f"process {pid}")
         who = f"{'from' if server else 'to'} {peer!r} " if peer is not None else ""
-        util.get_logger().warning("dropped connection %sduring authentication: %s", who, reason)
+        _failed_authentications.report(f"dropped connection {who}during authentication: {reason}")
         conn.close()
         raise AuthenticationError(f"authentication failed: {reason}") from exc
 

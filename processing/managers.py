@@ -8,6 +8,7 @@ ours interoperate, with what processing adds:
 * the server stops when the process that started it ends, even if that process is killed;
 * a peer that fails authentication or sends garbage is logged and dropped before anything
   of it is unpickled, and the server goes on serving the others;
+* a client process that dies (even by SIGKILL) leaves no objects and no held locks behind;
 * an exception raised by a shared object's method reaches the caller as itself, with the
   server's traceback attached as its cause (a ``RemoteError``);
 * the 0.52 spellings: ``serveForever``, ``fromAddress``, ``CreatorMethod``, ``_callMethod``,
@@ -18,6 +19,8 @@ ours interoperate, with what processing adds:
 
 from __future__ import annotations
 
+import collections
+import os
 import queue
 import sys
 import threading
@@ -30,6 +33,7 @@ from multiprocessing.managers import Namespace, RemoteError, Token
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from processing import sharedctypes, sharedtypes
+from processing._peers import ProcessWatch, peer_pid, wait_for_exit
 from processing.connection import (
     HANDSHAKE_TIMEOUT,
     AuthenticationError,
@@ -37,6 +41,7 @@ from processing.connection import (
     _as_authkey,
     authenticate_peer,
 )
+from processing.connection import _failed_authentications as _auth_warnings
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -112,13 +117,170 @@ class _TracebackAttaching:
         return getattr(self._conn, name)
 
 
+def _report_failed_authentications() -> None:
+    _auth_warnings.flush()
+
+
+class _HeldLocks:
+    """Which connection (its serving thread) holds which lock of the server, so that the
+    locks a dead client held can be released. A lock released through another connection
+    than the one that acquired it (a Lock may be) is no longer counted against the first."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._by_thread: dict[int, list[Any]] = {}
+
+    def acquired(self, lock: Any) -> None:
+        with self._mutex:
+            self._by_thread.setdefault(threading.get_ident(), []).append(lock)
+
+    def released(self, lock: Any) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            for ident in (me, *self._by_thread):
+                held = self._by_thread.get(ident, [])
+                for i in range(len(held) - 1, -1, -1):
+                    if held[i] is lock:
+                        del held[i]
+                        return
+
+    def release_mine(self) -> int:
+        """Release what this thread's connection still holds; how many releases."""
+        with self._mutex:
+            held = self._by_thread.pop(threading.get_ident(), [])
+        for lock in reversed(held):
+            lock._inner.release()
+        return len(held)
+
+    def holding(self) -> bool:
+        with self._mutex:
+            return bool(self._by_thread.get(threading.get_ident()))
+
+
+_held_locks = _HeldLocks()
+
+
+class _OwnedLock:
+    """A ``Lock``/``RLock`` in a manager's server: what a client acquired and still holds
+    when its process dies is released (a Lock held by a dead process is never released
+    otherwise, and everyone waiting on it hangs)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def acquire(self, *args: Any, **kwds: Any) -> bool:
+        got = self._inner.acquire(*args, **kwds)
+        if got:
+            _held_locks.acquired(self)
+        return got
+
+    def release(self) -> None:
+        self._inner.release()
+        _held_locks.released(self)
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+class _OwnedCondition(_OwnedLock):
+    """A ``Condition`` whose lock is released as ``_OwnedLock``'s is."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._inner.wait(timeout)
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
+        return self._inner.wait_for(predicate, timeout)
+
+    def notify(self, n: int = 1) -> None:
+        self._inner.notify(n)
+
+    def notify_all(self) -> None:
+        self._inner.notify_all()
+
+
+def _owned_lock() -> _OwnedLock:
+    return _OwnedLock(threading.Lock())
+
+
+def _owned_rlock() -> _OwnedLock:
+    return _OwnedLock(threading.RLock())
+
+
+def _owned_condition(lock: Any = None) -> _OwnedCondition:
+    return _OwnedCondition(threading.Condition(lock))
+
+
+class _References:
+    """The references to shared objects that each client process holds, counted from its
+    ``incref``/``decref`` requests, so those of a process that died are dropped."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+        self._mutex = threading.Lock()
+        self._by_pid: dict[int, collections.Counter[str]] = {}
+        # Processes already cleaned up after: a decref of theirs still in flight is done.
+        self._ended: set[int] = set()
+        self._watch = ProcessWatch(self._process_ended)
+
+    def added(self, conn: Any, ident: str) -> None:
+        pid = peer_pid(conn)
+        if pid is None or pid == os.getpid():
+            return
+        with self._mutex:
+            self._ended.discard(pid)  # a new process with a reused pid
+            self._by_pid.setdefault(pid, collections.Counter())[ident] += 1
+        self._watch.watch(pid)
+
+    def dropping(self, conn: Any, ident: str) -> bool:
+        """Count a decref; False if it must not be done (its process was cleaned up)."""
+        pid = peer_pid(conn)
+        if pid is None:
+            return True
+        with self._mutex:
+            if pid in self._ended:
+                return False
+            counts = self._by_pid.get(pid)
+            if counts and counts.get(ident):
+                counts[ident] -= 1
+                if not counts[ident]:
+                    del counts[ident]
+        return True
+
+    def close(self) -> None:
+        self._watch.close()
+
+    def _process_ended(self, pid: int) -> None:
+        with self._mutex:
+            counts = self._by_pid.pop(pid, None)
+            self._ended.add(pid)
+        if not counts:
+            return
+        dropped = 0
+        for ident, count in counts.items():
+            for _ in range(count):
+                try:
+                    _stdlib.Server.decref(self._server, None, ident)
+                except (KeyError, AssertionError):
+                    break  # gone already
+                dropped += 1
+        util.info("process %d ended holding %d references to %d shared objects; dropped them",
+                  pid, dropped, len(counts))
+
+
 class Server(_stdlib.Server):
     """The manager's server: one thread per client connection, authenticated with bounded
-    reads before anything is unpickled; it stops when its parent process ends."""
+    reads before anything is unpickled; it stops when its parent process ends.
+
+    A client process that dies without releasing what it owned (SIGKILL, a crash) leaves
+    nothing behind: the references its proxies held are dropped (on Unix sockets, where
+    the server learns each client's pid), and a ``Lock``/``RLock``/``Condition`` it held
+    is released once the process has ended. Semaphores are counters that any process may
+    release, with no owner, and are left as they are."""
 
     handshake_timeout = HANDSHAKE_TIMEOUT
 
     def serve_forever(self) -> None:
+        self._references = _References(self)
         self.stop_event = threading.Event()
         _stdlib_process.current_process()._manager_server = self
         threading.Thread(target=self.accepter, daemon=True).start()
@@ -131,6 +293,8 @@ class Server(_stdlib.Server):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
+            self._references.close()
+            _report_failed_authentications()  # those counted since the last warning
             sys.exit(0)
 
     def _stop_with(self, parent: Any) -> None:
@@ -182,7 +346,29 @@ class Server(_stdlib.Server):
             util.info("manager could not answer request %.200r: %r", request, exc)
 
     def serve_client(self, conn: Any) -> None:
-        super().serve_client(_TracebackAttaching(conn))
+        try:
+            super().serve_client(_TracebackAttaching(conn))
+        finally:
+            if _held_locks.holding():
+                self._release_when_gone(peer_pid(conn))
+
+    def _release_when_gone(self, pid: int | None) -> None:
+        """The connection of a client holding locks is gone: release them (in this thread,
+        which owns any RLock) once its process has ended too; a process that only closed
+        this connection (a thread of it ended) keeps them, as threads keep locks."""
+        if pid is not None:
+            wait_for_exit(pid)
+        released = _held_locks.release_mine()
+        util.info("released %d locks held by %s, which is gone", released,
+                  f"process {pid}" if pid is not None else "a client")
+
+    def incref(self, c: Any, ident: str) -> None:
+        super().incref(c, ident)
+        self._references.added(c, ident)
+
+    def decref(self, c: Any, ident: str) -> None:
+        if self._references.dropping(c, ident):
+            super().decref(c, ident)
 
 
 # -- proxies -------------------------------------------------------------------------------
@@ -504,11 +690,11 @@ class SyncManager(BaseManager, _stdlib.SyncManager):
 
 for _typeid, _callable, _proxytype in [
     ("Event", threading.Event, EventProxy),
-    ("Lock", threading.Lock, AcquirerProxy),
-    ("RLock", threading.RLock, AcquirerProxy),
+    ("Lock", _owned_lock, AcquirerProxy),
+    ("RLock", _owned_rlock, AcquirerProxy),
     ("Semaphore", threading.Semaphore, AcquirerProxy),
     ("BoundedSemaphore", threading.BoundedSemaphore, AcquirerProxy),
-    ("Condition", threading.Condition, ConditionProxy),
+    ("Condition", _owned_condition, ConditionProxy),
     ("Barrier", threading.Barrier, BarrierProxy),
     ("Pool", _pool, PoolProxy),
     ("list", list, ListProxy),

@@ -9,6 +9,7 @@ import sys
 from multiprocessing import util
 from typing import Any
 
+from processing._parentdeath import die_with_parent, plan_for_child
 from processing.process import STOP_SIGNAL
 
 
@@ -122,6 +123,7 @@ class Popen:
         # copy-on-write fault, so the parent does as little as it can after os.fork().
         self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
         self.sentinel = parent_r
+        death_plan = plan_for_child(process_obj)
         try:
             self.pid = os.fork()
         except BaseException:
@@ -131,6 +133,8 @@ class Popen:
             raise
         if self.pid == 0:
             try:
+                if death_plan is not None:
+                    die_with_parent(death_plan)
                 run_atexit_in_fork_child()
                 if _spare_stdin is not None:
                     util._close_stdin = _close_stdin_in_fork_child  # BaseProcess._bootstrap's

@@ -2,7 +2,9 @@
 
 The same bootstrap as on POSIX; the launch-data pipe is a handle that the child duplicates
 out of this process, so nothing but the marker, our pid and a handle number is on its command
-line. The child gets its own process group so that ``stop()`` can send it CTRL_BREAK.
+line. The child gets its own process group so that ``stop()`` can send it CTRL_BREAK, and
+a daemonic child is put in a kill-on-close job object (``_parentdeath.py``), so it ends with
+this process even when this process is killed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from multiprocessing import util
 from typing import Any
 
-from processing import bootstrap
+from processing import _parentdeath, bootstrap
 from processing.freezing import child_command, is_frozen
 
 if sys.platform == "win32":
@@ -23,6 +25,7 @@ if sys.platform == "win32":
     from multiprocessing import reduction
 
 TERMINATE_EXIT_CODE = 0x10000  # TerminateProcess() exit code, read back as -SIGTERM
+_CREATE_SUSPENDED = 0x00000004
 
 
 def _executable_and_env(exe: str) -> tuple[str, dict[str, str] | None]:
@@ -58,12 +61,18 @@ class Popen:
         cmd = child_command(["child", str(os.getpid()), str(rhandle)])
         exe, env = _executable_and_env(cmd[0])
         cmd[0] = exe
+        # A daemonic child starts suspended, to be put in the job that ends it with us.
+        suspended = _CREATE_SUSPENDED if process_obj.daemon else 0
         try:
             hp, ht, pid, _tid = _winapi.CreateProcess(
                 exe, subprocess.list2cmdline(cmd), None, None, False,
-                subprocess.CREATE_NEW_PROCESS_GROUP, env, None, None,
+                subprocess.CREATE_NEW_PROCESS_GROUP | suspended, env, None, None,
             )
-            _winapi.CloseHandle(ht)
+            try:
+                if suspended:
+                    _parentdeath.windows_start_in_job(int(hp), int(ht))
+            finally:
+                _winapi.CloseHandle(ht)
         except BaseException:
             _winapi.CloseHandle(rhandle)
             os.close(wfd)

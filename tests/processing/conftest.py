@@ -45,6 +45,16 @@ def manager(request: pytest.FixtureRequest) -> Iterator[SyncManager]:
         yield started
 
 
+@pytest.fixture(autouse=True)
+def _forget_failed_authentications() -> Iterator[None]:
+    """Each test starts with no rate-limited authentication warning pending (the tests
+    that drop peers on purpose would otherwise print a summary when the run ends)."""
+    yield
+    from processing import connection
+
+    connection._failed_authentications._reset()
+
+
 @pytest.fixture
 def no_leftover_children() -> Iterator[None]:
     """Fail the test (at teardown) if it left children running; kill them either way."""

@@ -217,7 +217,10 @@ class _Recorder(list):
         import logging
 
         self.handler = logging.Handler()
-        self.handler.emit = lambda record: self.append(record.getMessage())
+        # Every dropped peer: the first as a warning, the rest (rate-limited) at DEBUG.
+        self.handler.emit = lambda record: (
+            record.getMessage().startswith("dropped connection")
+            and self.append(record.getMessage()))
 
 
 def _serve_quietly(server):
@@ -239,7 +242,7 @@ def server_in_thread():
     logger = processing.getLogger()
     logger.addHandler(recorder.handler)
     old_level = logger.level
-    logger.setLevel(logging.WARNING)
+    logger.setLevel(logging.DEBUG)
     try:
         yield server, recorder
     finally:

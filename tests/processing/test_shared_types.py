@@ -156,7 +156,7 @@ def test_an_item_struct_refuses_raises_struct_error_like_shared_value(format, ba
 def test_the_2_pow_40_and_byte_wrap_reproducers_raise():
     with pytest.raises(struct.error, match="'i' format requires"):
         SharedArray("i", [2**40])
-    with pytest.raises(struct.error, match="ubyte format requires 0 <= number <= 255"):
+    with pytest.raises(struct.error, match="format requires 0 <= number <= 255"):
         SharedArray("B", [256, -1])
 
 
@@ -182,6 +182,30 @@ def test_an_array_stores_exactly_what_struct_packs(format, items):
             SharedArray(format, items)
     else:
         assert SharedArray(format, items).tobytes() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    format=st.sampled_from(list("bBhHiIlLqQnN")),
+    value=st.one_of(
+        st.integers(-(2**65), 2**65),
+        # the edges of every width, where the fast path's comparisons decide
+        st.sampled_from([e + d for b in (8, 16, 32, 64) for e in
+                         (2**b, 2**(b - 1), -(2**(b - 1))) for d in (-1, 0, 1)]),
+        st.booleans(),
+    ),
+)
+def test_a_single_item_store_is_what_struct_packs(format, value):
+    array = SharedArray(format, [0, 0])
+    try:
+        expected = struct.pack(format, value)
+    except struct.error:
+        with pytest.raises(struct.error):
+            array[1] = value
+        assert array.tolist() == [0, 0]
+    else:
+        array[1] = value
+        assert array.tobytes()[len(expected):] == expected
 
 
 def test_the_array_class_cache_stays_bounded():
