@@ -171,6 +171,9 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
                         help="where the executable goes (default: %(default)s)")
     parser.add_argument("--workpath", metavar="DIR", default="build",
                         help="the freezer's work files and log (default: %(default)s)")
+    parser.add_argument("--clean", action="store_true",
+                        help="replace DIST/NAME and the work folder even if freezekit did not "
+                        "make them (never the app or its inputs)")
     parser.add_argument("--no-check", dest="check", action="store_false",
                         help="build even if `freezekit check` finds errors")
     parser.add_argument("--no-smoke", dest="smoke", action="store_false",
@@ -207,14 +210,15 @@ def _run_build(args: argparse.Namespace) -> int:
         app=args.app, backend=args.backend, name=args.name, onefile=args.onefile,
         windowed=args.windowed, icon=args.icon, distpath=args.distpath,
         workpath=args.workpath, data=args.add_data, hidden_imports=args.hidden_import,
-        extra_args=args.passthrough, check=args.check, smoke=args.smoke)
+        extra_args=args.passthrough, check=args.check, smoke=args.smoke, clean=args.clean)
     try:
         result = build(options, progress, echo if args.verbose else None)
     except (BuildInputError, SourceError) as exc:
         raise _UsageError(str(exc)) from None
     except BuildRefused as exc:
+        # stdout carries the executable's path only: `"$(freezekit build -q app.py)"`.
         for finding in exc.findings:
-            print(finding.format())
+            print(finding.format(), file=sys.stderr)
         print(f"freezekit build: refused: {exc}; `freezekit fix {args.app}` repairs what it "
               "can, or pass --no-check to build anyway", file=sys.stderr)
         return 1

@@ -54,7 +54,13 @@ class DataFile:
 
 @dataclass
 class BuildSpec:
-    """Everything a backend needs: paths are absolute, names validated by the CLI."""
+    """Everything a backend needs: paths are absolute, names validated by the CLI.
+
+    A backend writes the program to ``distpath / name`` (a folder, or the file itself with
+    ``onefile``) and its work files under ``workpath``, and nowhere else: ``distpath`` is a
+    fresh staging folder that freezekit swaps into place, and ``workpath`` a folder that
+    belongs to this build.
+    """
 
     name: str
     entry_script: Path
@@ -88,6 +94,9 @@ class Backend(abc.ABC):
     supports_windowed: bool = False
     #: The command that installs the freezer, for the message when it is missing.
     install_hint: str = ""
+    #: The freezer's own options that freezekit sets (the output's place and name, the work
+    #: folder): refused after ``--``, where they would bypass freezekit's path checks.
+    reserved_options: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def is_available(self) -> bool:

@@ -31,6 +31,8 @@ class CxFreezeBackend(Backend):
     supports_onefile = False
     supports_windowed = True
     install_hint = "pip install 'processing-freezekit[cxfreeze]'"
+    reserved_options = ("--build-exe", "--build_exe", "-b", "--include-files",
+                        "--include_files")
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("cx_Freeze") is not None

@@ -27,6 +27,8 @@ class PyInstallerBackend(Backend):
     supports_onefile = True
     supports_windowed = True
     install_hint = f"{Path(sys.executable).name} -m pip install 'pyinstaller>=6'"
+    reserved_options = ("--distpath", "--workpath", "--specpath", "--name", "-n", "--onefile",
+                        "-F", "--onedir", "-D")
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("PyInstaller") is not None
