@@ -222,6 +222,7 @@ def build(
         raise BuildInputError(f"--distpath and --workpath: the output {target} and the work "
                               f"folder {work} overlap; give them separate folders")
     backend.check_available()
+    _check_ownership(work, target, options.clean)
 
     warnings: list[Finding] = []
     if options.check:
@@ -253,23 +254,28 @@ def build(
                               "written, or give another --distpath/--workpath") from None
 
 
-def _claim(work: Path, target: Path, clean: bool) -> None:
-    """Make sure the work folder and an earlier output are ours to replace (under the locks);
-    with ``clean``, remove them first whoever made them."""
+def _check_ownership(work: Path, target: Path, clean: bool) -> None:
+    """Refuse a work folder or an earlier output that freezekit did not make (unless
+    ``clean``); checked before anything else is done, and again under the locks."""
+    if clean:
+        return
     try:
         output.check_work_folder(work)
     except output.OutputNotOurs as exc:
-        if not clean:
-            raise BuildInputError(f"--workpath: {exc}; pass --clean to replace it, or give "
-                                  "another --workpath") from None
-    if clean and os.path.lexists(work):
-        output.remove(work)
+        raise BuildInputError(f"--workpath: {exc}; pass --clean to replace it, or give "
+                              "another --workpath") from None
     try:
         output.check_replaceable(target)
     except output.OutputNotOurs as exc:
-        if not clean:
-            raise BuildInputError(f"--distpath: {exc}; pass --clean to replace it, or give "
-                                  "another --distpath (or --name)") from None
+        raise BuildInputError(f"--distpath: {exc}; pass --clean to replace it, or give "
+                              "another --distpath (or --name)") from None
+
+
+def _claim(work: Path, target: Path, clean: bool) -> None:
+    """Under the locks: make the work folder ours (emptied first with ``clean``)."""
+    _check_ownership(work, target, clean)
+    if clean and os.path.lexists(work):
+        output.remove(work)
     output.mark_work_folder(work)
 
 

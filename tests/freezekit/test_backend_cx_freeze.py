@@ -72,6 +72,6 @@ def test_a_failing_freeze_exits_3_with_the_log_tail_and_path(app: Path, capsys) 
     err = capsys.readouterr().err
     assert "cx_Freeze failed" in err
     assert "option --no-such-cx-freeze-option not recognized" in err
-    log = app.parent / "build" / "app.freezekit.log"
+    log = app.parent / "build" / "app" / "app.freezekit.log"
     assert f"full log: {log}" in err
     assert "--no-such-cx-freeze-option" in log.read_text()
