@@ -126,6 +126,8 @@ def _run_fix(args: argparse.Namespace) -> int:
         print(f"freezekit: cannot fix {args.path}: {exc}; the file is unchanged",
               file=sys.stderr)
         return 1
+    for note in result.notes:
+        print(f"freezekit fix: note: {note}", file=sys.stderr)
     if args.diff:
         sys.stdout.write(result.diff)
     elif result.changed:

@@ -9,6 +9,7 @@ guard's first statement. Every other byte stays as it was, and a second run chan
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import io
 import os
@@ -44,13 +45,18 @@ class FixResult:
     text: str
     diff: str
     summary: str
+    #: What the user should know about the write, e.g. that hard links kept the old text.
+    notes: tuple[str, ...] = ()
 
 
 def fix(path: str | Path, diff: bool = False) -> FixResult:
     """Fix one main module in place, atomically; with diff=True only compute the diff.
 
-    Raises SourceError for unreadable input and FixRefused when a safe fix is not possible;
-    in both cases the file is left untouched.
+    Raises SourceError for unreadable input or a file fix may not replace (read-only, in a
+    read-only folder, owned by a user it cannot give the new file to) and FixRefused when a
+    safe fix is not possible; in every case the file is left untouched. The new file keeps
+    the old one's owner, group, mode and extended attributes; it is a new file, so other
+    hard links to the old one keep the old text (``notes`` says so).
     """
     source = load_source(path)
     text, actions = fix_source(source.text, source.path)
@@ -59,9 +65,10 @@ def fix(path: str | Path, diff: bool = False) -> FixResult:
         source.text.splitlines(keepends=True), text.splitlines(keepends=True),
         fromfile=source.path, tofile=source.path,
     ))
+    notes: list[str] = []
     if changed and not diff:
-        _write_atomically(Path(path), text.encode(source.encoding))
-    return FixResult(source.path, changed, text, patch, "; ".join(actions))
+        notes = _write_atomically(Path(path), text.encode(source.encoding))
+    return FixResult(source.path, changed, text, patch, "; ".join(actions), tuple(notes))
 
 
 def fix_source(text: str, path: str = "<string>") -> tuple[str, list[str]]:
@@ -91,21 +98,71 @@ def _verify(text: str, path: str) -> None:
                          "fix it by hand".format(left[0]))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file's content in one step, keeping its mode; follows symlinks."""
+def _write_atomically(path: Path, data: bytes) -> list[str]:
+    """Replace the file's content in one step, keeping its owner, group, mode and extended
+    attributes; follows symlinks. SourceError, with nothing written and no temporary file
+    left, when that cannot be done; the notes the user should know about otherwise."""
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    info = target.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+        raise SourceError(
+            f"{path}: is read-only (mode {mode:04o}); nothing written. Make it writable "
+            f"(chmod u+w {path}) if fix may change it, or preview with `freezekit fix --diff`")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                   suffix=".fk-tmp")
+    except OSError as exc:
+        raise SourceError(
+            f"{path}: cannot create a file in its folder {target.parent} ({exc.strerror}), "
+            "which fix needs to replace the file in one step; nothing written. Make the folder "
+            "writable, or preview with `freezekit fix --diff`") from None
     try:
         with os.fdopen(fd, "wb") as out:
+            _copy_owner(out.fileno(), info, path)
+            os.chmod(tmp, mode)  # after the owner: chown may clear set-id bits
+            _copy_xattrs(target, out.fileno())
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SourceError(f"{path}: cannot write it ({exc.strerror}); nothing "
+                              "written") from None
         raise
+    if info.st_nlink > 1:
+        return [(f"{path} had {info.st_nlink} hard links: fix wrote a new file, so the other "
+                 "names still hold the old text")]
+    return []
+
+
+def _copy_owner(fd: int, info: os.stat_result, path: str | Path) -> None:
+    """Give the new file the old one's owner and group, or refuse (SourceError)."""
+    if not hasattr(os, "fchown") or (info.st_uid, info.st_gid) == (os.geteuid(), os.getegid()):
+        return
+    try:
+        os.fchown(fd, info.st_uid, info.st_gid)
+    except PermissionError:
+        raise SourceError(
+            f"{path}: belongs to user {info.st_uid}, group {info.st_gid}, which fix cannot "
+            "give the rewritten file; nothing written. Run fix as the file's owner, or "
+            "preview with `freezekit fix --diff`") from None
+
+
+def _copy_xattrs(source: Path, fd: int) -> None:
+    """Extended attributes (ACLs, security labels) as far as we may set them (Linux)."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.setxattr(fd, name, os.getxattr(source, name))
 
 
 class _Fixer:
