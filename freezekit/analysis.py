@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from freezekit.sourcelines import split_lines
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -234,7 +236,7 @@ def analyse_module(tree: ast.Module, text: str, path: str) -> Analysis:
 class _Analyser:
     def __init__(self, tree: ast.Module, text: str, path: str) -> None:
         self.tree = tree
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
         self.path = path
         self.result = Analysis(findings=[])
         self.aliases = self.result.aliases

@@ -11,13 +11,14 @@ from __future__ import annotations
 import ast
 import contextlib
 import difflib
-import io
 import os
 import stat
 import tempfile
 import tokenize
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from freezekit.analysis import (
     ERROR,
@@ -28,6 +29,7 @@ from freezekit.analysis import (
     main_guard_body,
     parse_source,
 )
+from freezekit.sourcelines import indent_line, indentation, split_lines
 
 _LIB_FREEZE = {"processing": "freezeSupport", "multiprocessing": "freeze_support"}
 
@@ -62,7 +64,7 @@ def fix(path: str | Path, diff: bool = False) -> FixResult:
     text, actions = fix_source(source.text, source.path)
     changed = text != source.text
     patch = "".join(difflib.unified_diff(
-        source.text.splitlines(keepends=True), text.splitlines(keepends=True),
+        split_lines(source.text), split_lines(text),
         fromfile=source.path, tofile=source.path,
     ))
     notes: list[str] = []
@@ -81,21 +83,41 @@ def fix_source(text: str, path: str = "<string>") -> tuple[str, list[str]]:
         f.code in ("FK002", "FK003") for f in analysis.findings
     ):
         return text, []
-    fixed, actions = _Fixer(tree, text, analysis).run()
-    _verify(fixed, path)
+    fixer = _Fixer(tree, text, analysis)
+    fixed, actions = fixer.run()
+    _verify(fixed, path, fixer.intended())
     return fixed, actions
 
 
-def _verify(text: str, path: str) -> None:
-    """Refuse rather than write a result that does not parse or still has errors."""
+def _verify(text: str, path: str, intended: ast.Module) -> None:
+    """Refuse rather than write a result that does not parse, is not the module the edits
+    meant to make (the text edits and the AST disagree about where a line is), or still has
+    errors."""
     try:
         tree = parse_source(text, path)
     except SourceError as exc:
         raise FixRefused(f"the rewritten module would not parse ({exc})") from None
+    if ast.dump(tree) != ast.dump(intended):
+        wrong = _first_difference(tree, intended)
+        raise FixRefused(f"the rewritten module would not be the one intended (near line "
+                         f"{wrong}); nothing written, please report this with the file")
     left = [f for f in analyse_module(tree, text, path).findings if f.severity == ERROR]
     if left:
         raise FixRefused("after fixing, line {0.line} would still have {0.code}; "
                          "fix it by hand".format(left[0]))
+
+
+def _first_difference(written: ast.Module, intended: ast.Module) -> int:
+    """The line, in what would be written, of the first statement that differs."""
+    pairs = list(zip(_walk_statements(written), _walk_statements(intended)))
+    for got, want in pairs:
+        if ast.dump(got) != ast.dump(want):
+            return got.lineno
+    return pairs[-1][0].lineno if pairs else 1
+
+
+def _walk_statements(tree: ast.AST) -> list[ast.stmt]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.stmt)]
 
 
 def _write_atomically(path: Path, data: bytes) -> list[str]:
@@ -172,7 +194,7 @@ class _Fixer:
         self.tree = tree
         self.body = tree.body
         self.text = text
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
         self.analysis = analysis
         self.newline = _newline(self.lines)
         self.unit = _indent_unit(tree, self.lines)
@@ -184,6 +206,24 @@ class _Fixer:
         self.actions: list[str] = []
         self.freeze_text, self.freeze_import = _freeze_spelling(tree, analysis)
         self._string_rows: set[int] | None = None
+        # The same edits on the AST, replayed on a copy by intended(): what the text must
+        # parse to. Each takes a function mapping a node of ``tree`` to its copy.
+        self.edits: list[Callable[[Callable[[ast.AST], Any]], None]] = []
+
+    def intended(self) -> ast.Module:
+        """The module the planned edits mean to produce, built on the AST alone."""
+        memo: dict[int, Any] = {}
+        copy = deepcopy(self.tree, memo)
+
+        def copied(node: ast.AST) -> Any:
+            return memo[id(node)]
+
+        for edit in self.edits:
+            edit(copied)
+        return copy
+
+    def _freeze_statement(self) -> ast.stmt:
+        return ast.parse(self.freeze_text).body[0]
 
     def run(self) -> tuple[str, list[str]]:
         removed = self._remove_misplaced_freeze()
@@ -200,6 +240,7 @@ class _Fixer:
                 self._move_into_guard(moved, guards[0])
             else:
                 self._wrap(moved, removed)
+                self.edits.append(self._wrap_edit(moved))
             lines = sorted({self.body[i].lineno for i in moved})
             self.actions.append(
                 f"moved {len(moved)} statement{'s' if len(moved) != 1 else ''} under the main "
@@ -226,12 +267,14 @@ class _Fixer:
                     continue
                 self._require_own_lines(stmt, body)
                 rows = range(stmt.lineno - 1, stmt.end_lineno or stmt.lineno)
-                if len(body) == 1 and parent is not self.tree:
-                    indent = _leading(self.lines[stmt.lineno - 1])
+                alone = len(body) == 1 and parent is not self.tree
+                if alone:
+                    indent = indentation(self.lines[stmt.lineno - 1])
                     self.replaced[rows[0]] = [f"{indent}pass{self._eol(rows[-1])}"]
                     self.removed.update(rows[1:])
                 else:
                     self.removed.update(rows)
+                self.edits.append(_remove_edit(parent, body, stmt, alone))
                 if parent is self.tree:
                     removed_tops.add(self.body.index(stmt))
                 self.actions.append(f"removed the misplaced freeze_support() on line "
@@ -331,8 +374,9 @@ class _Fixer:
         freeze_first = any(c.ok and c.call.lineno == body[0].lineno
                            for c in self.analysis.freeze_calls)
         one_line = body[0].lineno == guard.lineno
-        indent = self.unit if one_line else _leading(self.lines[body[0].lineno - 1])
+        indent = self.unit if one_line else indentation(self.lines[body[0].lineno - 1])
         head: list[str] = []
+        self.edits.append(self._move_edit(moved, guard, freeze_first))
         if not freeze_first:
             head.append(f"{indent}{self.freeze_text}{self.newline}")
             self.freeze_added = True
@@ -370,11 +414,12 @@ class _Fixer:
             self.replaced[guard.lineno - 1].insert(1, f"{self.unit}{self.freeze_text}"
                                                       f"{self.newline}")
         else:
-            indent = _leading(self.lines[body[0].lineno - 1])
+            indent = indentation(self.lines[body[0].lineno - 1])
             self.inserted.setdefault(body[0].lineno - 1, []).insert(
                 0, f"{indent}{self.freeze_text}{self.newline}")
         self.freeze_added = True
         self.actions.append(f"added {self.freeze_text} to the main guard on line {guard.lineno}")
+        self.edits.append(lambda copied: copied(guard).body.insert(0, self._freeze_statement()))
 
     def _add_import(self) -> None:
         imports = [s for s in self.body if isinstance(s, (ast.Import, ast.ImportFrom))]
@@ -386,6 +431,53 @@ class _Fixer:
             at = self.body[0].lineno - 1 if self.body else 0
         self.inserted.setdefault(at, []).insert(0, f"{self.freeze_import}{self.newline}")
         self.actions.append(f"added `{self.freeze_import}`")
+        after = imports[-1] if imports else (
+            self.body[0] if self.body and _is_docstring(self.body[0]) else None)
+        statement = ast.parse(self.freeze_import).body[0]
+
+        def add_import(copied: Callable[[ast.AST], Any]) -> None:
+            body = copied(self.tree).body
+            body.insert(_index(body, copied(after)) + 1 if after is not None else 0, statement)
+
+        self.edits.append(add_import)
+
+    # The same edits on the AST ---------------------------------------------------------
+
+    def _wrap_edit(self, moved: list[int]) -> Callable[[Callable[[ast.AST], Any]], None]:
+        statements = [self.body[i] for i in moved]
+
+        def wrap(copied: Callable[[ast.AST], Any]) -> None:
+            body = copied(self.tree).body
+            taken = [copied(s) for s in statements]
+            body[:] = [s for s in body if all(s is not t for t in taken)]
+            guard = ast.parse('if __name__ == "__main__":\n    pass').body[0]
+            assert isinstance(guard, ast.If)
+            guard.body = [self._freeze_statement(), *taken]
+            body.append(guard)
+
+        return wrap
+
+    def _move_edit(self, moved: list[int], guard: ast.If,
+                   freeze_first: bool) -> Callable[[Callable[[ast.AST], Any]], None]:
+        index = self.body.index(guard)
+        before = [self.body[i] for i in moved if i < index]
+        after = [self.body[i] for i in moved if i > index]
+        first = guard.body[0]
+
+        def move(copied: Callable[[ast.AST], Any]) -> None:
+            body = copied(self.tree).body
+            taken = [copied(s) for s in before + after]
+            body[:] = [s for s in body if all(s is not t for t in taken)]
+            target = copied(guard).body
+            at = _index(target, copied(first))
+            head = [copied(s) for s in before]
+            if freeze_first:
+                target[at + 1:at + 1] = head
+            else:
+                target[at:at] = [self._freeze_statement(), *head]
+            target.extend(copied(s) for s in after)
+
+        return move
 
     # Text ---------------------------------------------------------------------------------
 
@@ -422,14 +514,17 @@ class _Fixer:
                 continue
             for line in self.replaced.pop(row, [self.lines[row]]):
                 keep = not line.strip() or (row + 1 in strings and line is self.lines[row])
-                out.append(line if keep else indent + line)
+                out.append(line if keep else indent_line(line, indent))
         return out
 
     def _strings(self) -> set[int]:
         """Rows (1-based) that start inside a multi-line string: re-indenting would alter it."""
         if self._string_rows is None:
             rows: set[int] = set()
-            for token in tokenize.generate_tokens(io.StringIO(self.text).readline):
+            # Every line ending as "\n": the pure-Python tokenizer reads by readline() and
+            # sees only "\n"; the rows stay those of the AST.
+            lines = iter([line.rstrip("\r\n") + "\n" for line in self.lines])
+            for token in tokenize.generate_tokens(lambda: next(lines, "")):
                 if token.type == tokenize.STRING and token.end[0] > token.start[0]:
                     rows.update(range(token.start[0] + 1, token.end[0] + 1))
             self._string_rows = rows
@@ -449,6 +544,25 @@ class _Fixer:
                 out.append(line)
         out += self.inserted.get(len(self.lines), [])
         return "".join(out)
+
+
+def _remove_edit(parent: ast.AST, body: list[ast.stmt], stmt: ast.stmt,
+                 alone: bool) -> Callable[[Callable[[ast.AST], Any]], None]:
+    field = next(name for name in ("body", "orelse", "finalbody")
+                 if getattr(parent, name, None) is body)
+
+    def remove(copied: Callable[[ast.AST], Any]) -> None:
+        statements = getattr(copied(parent), field)
+        at = _index(statements, copied(stmt))
+        statements[at:at + 1] = [ast.Pass()] if alone else []
+
+    return remove
+
+
+def _index(statements: list[ast.stmt], node: ast.stmt) -> int:
+    """Where ``node`` is in ``statements``, by identity (AST nodes compare by identity too,
+    but say so)."""
+    return next(i for i, s in enumerate(statements) if s is node)
 
 
 def _freeze_spelling(tree: ast.Module, analysis: Analysis) -> tuple[str, str | None]:
@@ -585,11 +699,9 @@ def _indent_unit(tree: ast.Module, lines: list[str]) -> str:
         if isinstance(node, ast.stmt) and isinstance(body, list) and body and (
             body[0].lineno != node.lineno and node.col_offset == 0
         ):
-            indent = _leading(lines[body[0].lineno - 1])
+            indent = indentation(lines[body[0].lineno - 1])
             if indent:
                 return indent
     return "    "
 
 
-def _leading(line: str) -> str:
-    return line[: len(line) - len(line.lstrip(" \t"))]
