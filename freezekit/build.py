@@ -20,6 +20,7 @@ from typing import Any, Callable
 from freezekit import entry, output
 from freezekit.analysis import Finding, check
 from freezekit.backends import Backend, BuildSpec, DataFile, get_backend
+from freezekit.missing import missing_imports
 from freezekit.smoke import smoke_test
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "BuildOptions",
     "BuildRefused",
     "BuildResult",
+    "MissingModules",
     "build",
     "parseDataSpec",
     "parse_data_spec",
@@ -37,6 +39,15 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\- ]*")
 
 class BuildInputError(ValueError):
     """An option or input file is wrong; the message names it and what to do."""
+
+
+class MissingModules(Exception):
+    """The app imports, at its top level, modules the freezer could not find; ``lines``
+    says where, one line each, with what to do."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
 
 
 class BuildRefused(Exception):
@@ -192,7 +203,8 @@ def build(
     """Build ``options.app`` into an executable and verify it.
 
     ``progress`` receives one line per stage; ``echo`` each line of the freezer's output.
-    Raises BuildInputError, BuildRefused, BackendUnavailable, BackendFailed or SmokeFailed.
+    Raises BuildInputError, BuildRefused, BackendUnavailable, BackendFailed, MissingModules
+    or SmokeFailed.
     """
     report = progress or (lambda line: None)
     started = time.perf_counter()
@@ -279,6 +291,18 @@ def _claim(work: Path, target: Path, clean: bool) -> None:
     output.mark_work_folder(work)
 
 
+def _check_missing(backend: Backend, spec: BuildSpec, app: Path, module: str,
+                   report: Callable[[str], None]) -> None:
+    """Raise MissingModules for top-level imports of modules the freezer left out; report
+    the optional ones."""
+    found = missing_imports(backend.missing_modules(spec), app, module)
+    for optional in (m for m in found if m.optional):
+        report(optional.format(backend.name))
+    errors = [m.format(backend.name) for m in found if not m.optional]
+    if errors:
+        raise MissingModules(errors)
+
+
 def _freeze_and_verify(
     options: BuildOptions, backend: Backend, app: Path, name: str, icon: Path | None,
     data: list[DataFile], target: Path, work: Path, warnings: list[Finding],
@@ -309,6 +333,7 @@ def _freeze_and_verify(
         report(f"freezing {options.app} with {backend.name} "
                f"({'onefile' if options.onefile else 'onedir'}); log: {spec.log_path}")
         built = backend.build(spec)
+        _check_missing(backend, spec, app, module.name, report)
         executable = target / built.relative_to(staging.path / name)
         staging.install(staging.path / name)
     stage(f"froze {executable}", since)
@@ -318,7 +343,8 @@ def _freeze_and_verify(
         if options.smoke:
             since = time.perf_counter()
             self_test = smoke_test(executable)
-            stage("verified: children re-enter the executable and round-trip data", since)
+            stage("verified: the app imports as its children import it; children re-enter "
+                  "the executable and round-trip data", since)
     finally:
         # Also after a failed self-test, so that the next build may replace what this made.
         output.write_manifest(target)

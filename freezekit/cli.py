@@ -160,7 +160,8 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
         "through processing's bootstrap, never through the app), and verify the executable "
         "by starting a child in it. The last line of output is the executable's path.",
         epilog="Exit status: 0 built, 1 refused (check found errors), 2 usage or input "
-        "error, 3 the freezer is missing or failed, or the executable failed its self-test.",
+        "error (nothing written), 3 the freezer is missing or failed, the app imports at its "
+        "top level a module the freezer could not find, or the executable failed its checks.",
     )
     parser.add_argument("app", metavar="APP.py", help="the app's main script")
     parser.add_argument("--backend", default="pyinstaller", choices=available_backends(),
@@ -198,7 +199,13 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run_build(args: argparse.Namespace) -> int:
     from freezekit.backends import BackendFailed, BackendUnavailable
-    from freezekit.build import BuildInputError, BuildOptions, BuildRefused, build
+    from freezekit.build import (
+        BuildInputError,
+        BuildOptions,
+        BuildRefused,
+        MissingModules,
+        build,
+    )
     from freezekit.smoke import SmokeFailed
 
     def progress(line: str) -> None:
@@ -230,6 +237,10 @@ def _run_build(args: argparse.Namespace) -> int:
     except BackendFailed as exc:
         print(f"freezekit build: error: {exc}\nfreezekit build: full log: {exc.log}",
               file=sys.stderr)
+        return 3
+    except MissingModules as exc:
+        for line in exc.lines:
+            print(f"freezekit build: error: {line}", file=sys.stderr)
         return 3
     except SmokeFailed as exc:
         print(f"freezekit build: error: {exc}\nfreezekit build: the executable was built but "

@@ -106,6 +106,11 @@ class Backend(abc.ABC):
     def build(self, spec: BuildSpec) -> Path:
         """Freeze ``spec``; the absolute path of the executable, or raise BackendFailed."""
 
+    def missing_modules(self, spec: BuildSpec) -> dict[str, set[str]]:
+        """After build(): the modules the freezer could not find, each with the names of the
+        modules that import it (empty if the freezer does not say)."""
+        return {}
+
     def check_available(self) -> None:
         """Raise BackendUnavailable, with how to install the freezer, if it is missing."""
         if not self.is_available():
@@ -127,6 +132,7 @@ class Backend(abc.ABC):
         return self.is_available()
 
     checkAvailable = check_available
+    missingModules = missing_modules
 
 
 def available_backends() -> list[str]:
