@@ -68,16 +68,16 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, str]]:
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
     """Every sentinel file under ``root``: its mode and content."""
     found = {}
     for path in root.rglob("*"):
         if path.is_file() and not path.is_symlink():
-            found[path.relative_to(root).as_posix()] = (path.stat().st_mode, path.read_text())
+            found[path.relative_to(root).as_posix()] = (path.stat().st_mode, path.read_bytes())
     return found
 
 
-def assert_intact(root: Path, before: dict[str, tuple[int, str]]) -> None:
+def assert_intact(root: Path, before: dict[str, tuple[int, bytes]]) -> None:
     after = snapshot(root)
     for relative, entry in before.items():
         assert after.get(relative) == entry, f"{relative} was changed or removed"
@@ -275,3 +275,30 @@ def test_an_unwritable_distpath_is_one_line_and_exit_2(
     assert main(["build", "proj/proj.py", "--backend", "script", "--distpath", "ro"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "ro" in err
+
+
+@posix_only
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode", [[], ["-q"], ["-v"], ["--no-smoke"], ["--no-check"]])
+def test_stdout_is_the_executables_path_and_nothing_else_in_every_mode(
+        tree: Path, mode: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # A warning finding (FK003: no freeze_support() in the guard) goes to stderr too.
+    (tree / "proj" / "proj.py").write_text(GOOD.replace("    freezeSupport()\n", ""))
+    assert main(["build", "proj/proj.py", "--backend", "script", "--distpath", "out",
+                 *mode]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{tree / 'out' / 'proj' / 'proj'}\n"
+    if mode != ["-q"]:
+        assert "freezekit build: " in err
+
+
+@pytest.mark.parametrize("mode", [[], ["-q"], ["-v"]])
+def test_a_refused_app_prints_nothing_on_stdout(
+        tree: Path, mode: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.freezekit.test_build_cli import UNGUARDED
+
+    (tree / "proj" / "proj.py").write_text(UNGUARDED)
+    assert main(["build", "proj/proj.py", "--distpath", "out", *mode]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "proj/proj.py:8:5: FK001 " in err
