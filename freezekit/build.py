@@ -233,8 +233,8 @@ def build(
     if _inside(target, work) or _inside(work, target):
         raise BuildInputError(f"--distpath and --workpath: the output {target} and the work "
                               f"folder {work} overlap; give them separate folders")
-    backend.check_available()
     _check_ownership(work, target, options.clean)
+    backend.check_available()
 
     warnings: list[Finding] = []
     if options.check:
