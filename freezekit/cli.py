@@ -243,9 +243,8 @@ def _run_build(args: argparse.Namespace) -> int:
             print(f"freezekit build: error: {line}", file=sys.stderr)
         return 3
     except SmokeFailed as exc:
-        print(f"freezekit build: error: {exc}\nfreezekit build: the executable was built but "
-              "does not work; rerun with --no-smoke to keep it for debugging",
-              file=sys.stderr)
+        print(f"freezekit build: error: {exc}\nfreezekit build: the executable was built, and "
+              "is kept for debugging, but does not work", file=sys.stderr)
         return 3
     if not args.quiet:
         for finding in result.warnings:
