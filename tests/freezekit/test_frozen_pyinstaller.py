@@ -231,6 +231,7 @@ def test_plain_pyinstaller_unguarded_app_gets_our_error(plain: Path) -> None:
 # ----------------------------------------------------------------------------- examples
 
 
+@pytest.mark.timeout(BUILD_TIMEOUT + 120)  # a real build, then two runs
 def test_hello_example_builds_and_prints_hello(tmp_path: Path) -> None:
     executable = _built(_freezekit_build(tmp_path, REPO / "examples" / "hello.py", "-q"))
     for method in ("spawn", "forkserver"):
