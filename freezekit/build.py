@@ -152,6 +152,24 @@ def _check_overlaps(option: str, target: Path, app: Path, inputs: list[tuple[str
                 f"inputs, so give another {option} (or --name)")
 
 
+def _checked_paths(options: BuildOptions, app: Path, name: str, icon: Path | None,
+                   data: list[DataFile]) -> tuple[Path, Path]:
+    """The output (``DIST/NAME``) and work folder (``WORKPATH/NAME``), once no path option
+    can make the build replace an input or a file freezekit did not make."""
+    target = _folder_option("--distpath", options.distpath) / name
+    work = _folder_option("--workpath", options.workpath) / name
+    inputs = [("the app", app), *(("--add-data source", d.source) for d in data)]
+    if icon is not None:
+        inputs.append(("--icon", icon))
+    _check_overlaps("--distpath", target, app, inputs)
+    _check_overlaps("--workpath", work, app, inputs)
+    if _inside(target, work) or _inside(work, target):
+        raise BuildInputError(f"--distpath and --workpath: the output {target} and the work "
+                              f"folder {work} overlap; give them separate folders")
+    _check_ownership(work, target, options.clean)
+    return target, work
+
+
 def _check_passthrough(backend: Backend, args: list[str]) -> None:
     for arg in args:
         option = arg.partition("=")[0]
@@ -222,18 +240,8 @@ def build(
         raise BuildInputError(
             f"the {backend.name} backend does not support {', '.join(missing)}")
     _check_passthrough(backend, options.extra_args)
-    distpath = _folder_option("--distpath", options.distpath)
-    workpath = _folder_option("--workpath", options.workpath)
-    target, work = distpath / name, workpath / name
-    inputs = [("the app", app), *(("--add-data source", d.source) for d in data)]
-    if icon is not None:
-        inputs.append(("--icon", icon))
-    _check_overlaps("--distpath", target, app, inputs)
-    _check_overlaps("--workpath", work, app, inputs)
-    if _inside(target, work) or _inside(work, target):
-        raise BuildInputError(f"--distpath and --workpath: the output {target} and the work "
-                              f"folder {work} overlap; give them separate folders")
-    _check_ownership(work, target, options.clean)
+    target, work = _checked_paths(options, app, name, icon, data)
+    distpath, workpath = target.parent, work.parent
     backend.check_available()
 
     warnings: list[Finding] = []
