@@ -6,7 +6,9 @@ at most 1.1; PyInstaller's own handling of stdlib spawn children measured 1.7 he
 ``freezekit build`` (check, entry script, freezer, self-test) against a plain ``pyinstaller``
 or ``cxfreeze`` build of the same app, each from an empty work folder (target: at most 1.15).
 cx_Freeze builds are also timed without the self-test, which starts two spawn children in the
-program: about 0.4 s, a third of a 1.3 s cx_Freeze build.
+program: about 0.4 s, a third of a 1.3 s cx_Freeze build. Verification: the app check (the
+program importing its app as a child does) runs beside the self-test, against the self-test
+alone (target: at most 1.1).
 
     python3 benchmarks/bench_frozen.py [--quick] [--json PATH]
 
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Callable
 
 from harness import Timer, compare, main
 
@@ -123,7 +126,28 @@ def _cx_freeze_rows(tmp_path: Path, app: Path, rounds: int,
                     lambda: _build_s(plain, tmp_path, plain_dist),
                     rounds=rounds, unit="s", target="<= 1.15", warmup=0)
             for label, extra in ((" (no self-test)", ["--no-smoke"]), (" with self-test", []))]
-    return rows + _child_start_rows("cx_Freeze", dist / "startapp" / EXE, app, rounds, children)
+    exe = dist / "startapp" / EXE
+    rows.append(_verification_row(exe, lambda: _build_s([*ours, "--no-smoke"], tmp_path, dist),
+                                  rounds))
+    return rows + _child_start_rows("cx_Freeze", exe, app, rounds, children)
+
+
+def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dict | None:
+    """What the app check adds to verifying a build: it runs beside the self-test."""
+    from freezekit import selftest, smoke
+
+    def timed(verify: Callable[[], object]) -> float:
+        if not exe.is_file():
+            build()
+        with Timer() as t:
+            verify()
+        return t.elapsed
+
+    return compare("cx_Freeze program verification, app check + self-test vs self-test alone",
+                   lambda: timed(lambda: smoke.smoke_test(exe)),
+                   lambda: timed(lambda: smoke._run_mode(exe, selftest.FLAG, selftest.OK,
+                                                         smoke.TIMEOUT, "self-test")),
+                   rounds=rounds, unit="s", target="<= 1.1")
 
 
 #: Each freezer's module name and its rows; a freezer that is not installed gives none.

@@ -13,12 +13,16 @@ from __future__ import annotations
 import ast
 import builtins
 import io
+import os
 import re
+import stat
 import tokenize
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
+
+from freezekit.sourcelines import split_lines
 
 ERROR = "error"
 WARNING = "warning"
@@ -106,7 +110,7 @@ def load_source(path: str | Path) -> Source:
     if file.is_dir():
         raise SourceError(f"{name}: is a directory; pass the app's main script, e.g. {name}/app.py")
     try:
-        raw = file.read_bytes()
+        raw = read_regular_file(file)
     except FileNotFoundError:
         raise SourceError(f"{name}: no such file; pass the path of the app's main script") from None
     except OSError as exc:
@@ -120,6 +124,17 @@ def load_source(path: str | Path) -> Source:
             "or declare its encoding in a coding cookie"
         ) from None
     return Source(name, raw, text, encoding)
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; SourceError for a device, FIFO or socket, which could
+    block forever (a FIFO) or never end (/dev/zero). Opened without blocking, then checked."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceError(f"{path}: not a regular file (a device, FIFO or socket); pass "
+                              "the path of a Python script")
+        return file.read()
 
 
 def parse_source(text: str, path: str) -> ast.Module:
@@ -300,7 +315,7 @@ class _Analyser:
     def __init__(self, tree: ast.Module, text: str, path: str, local: _LocalModules,
                  imported: bool = False) -> None:
         self.tree = tree
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
         self.path = path
         self.local = local
         self.imported = imported

@@ -252,6 +252,8 @@ def _fix_one(path: str, args: argparse.Namespace,
         return 1
     # Messages go to stderr when stdout carries the fixed module or the diff.
     notes = sys.stderr if stdin or args.diff else sys.stdout
+    for note in result.notes:
+        print(f"freezekit fix: note: {note}", file=sys.stderr)
     if args.diff:
         sys.stdout.write(result.diff)
     elif stdin:
@@ -321,7 +323,8 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
         "Without APP.py, builds what [tool.freezekit.build] in pyproject.toml declares; "
         "options given here override the file.",
         epilog="Exit status: 0 built, 1 refused (check found errors), 2 usage or input "
-        "error, 3 the freezer is missing or failed, or the executable failed its self-test.",
+        "error (nothing written), 3 the freezer is missing or failed, the app imports at its "
+        "top level a module the freezer could not find, or the executable failed its checks.",
     )
     parser.add_argument("app", nargs="?", metavar="APP.py",
                         help="the app's main script (default: script in the config)")
@@ -335,6 +338,9 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
                         help="where the executable goes (default: dist)")
     parser.add_argument("--workpath", metavar="DIR",
                         help="the freezer's work files and log (default: build)")
+    parser.add_argument("--clean", action="store_true",
+                        help="replace DIST/NAME and the work folder even if freezekit did not "
+                        "make them (never the app or its inputs)")
     parser.add_argument("--no-check", dest="check", action="store_false",
                         help="build even if `freezekit check` finds errors")
     parser.add_argument("--no-smoke", dest="smoke", action="store_false",
@@ -387,12 +393,12 @@ def _build_options(args: argparse.Namespace, config: Config) -> Any:
         data=pick(args.add_data, file.add_data, []),
         hidden_imports=pick(args.hidden_import, file.hidden_imports, []),
         extra_args=args.passthrough or file.freezer_args or [],
-        check=args.check, smoke=args.smoke)
+        check=args.check, smoke=args.smoke, clean=args.clean)
 
 
 def _run_build(args: argparse.Namespace) -> int:
     from freezekit.backends import BackendFailed, BackendUnavailable, available_backends
-    from freezekit.build import BuildInputError, BuildRefused, build
+    from freezekit.build import BuildInputError, BuildRefused, MissingModules, build
     from freezekit.progress import Progress
     from freezekit.smoke import SmokeFailed
 
@@ -414,8 +420,9 @@ def _run_build(args: argparse.Namespace) -> int:
         raise _UsageError(str(exc)) from None
     except BuildRefused as exc:
         progress.close()
+        # stdout carries the executable's path only: `"$(freezekit build -q app.py)"`.
         for finding in exc.findings:
-            print(finding.format())
+            print(finding.format(), file=sys.stderr)
         _error("build", f"refused: {exc}; `freezekit fix {options.app}` repairs what it "
                "can, or pass --no-check to build anyway")
         return 1
@@ -427,10 +434,15 @@ def _run_build(args: argparse.Namespace) -> int:
         progress.close()
         _error("build", f"{exc}\nfreezekit build: full log: {exc.log}")
         return 3
+    except MissingModules as exc:
+        progress.close()
+        for line in exc.lines:
+            print(f"freezekit build: error: {line}", file=sys.stderr)
+        return 3
     except SmokeFailed as exc:
         progress.close()
-        _error("build", f"{exc}\nfreezekit build: the executable was built but does not "
-               "work; rerun with --no-smoke to keep it for debugging")
+        _error("build", f"{exc}\nfreezekit build: the executable was built, and is kept for "
+               "debugging, but does not work")
         return 3
     finally:
         progress.close()

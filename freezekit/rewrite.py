@@ -9,15 +9,18 @@ guard's first statement. Every other byte stays as it was, and a second run chan
 from __future__ import annotations
 
 import ast
+import contextlib
+import dataclasses
 import difflib
-import io
 import os
 import stat
 import tempfile
 import tokenize
 from collections import Counter
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from freezekit.analysis import (
     ERROR,
@@ -29,6 +32,7 @@ from freezekit.analysis import (
     main_guard_body,
     parse_source,
 )
+from freezekit.sourcelines import indent_line, indentation, split_lines
 
 _LIB_FREEZE = {"processing": "freezeSupport", "multiprocessing": "freeze_support",
                "multiprocess": "freeze_support"}
@@ -52,6 +56,8 @@ class FixResult:
     summary: str
     #: Errors that remain after the fix because no automatic fix exists (an FK004 lambda).
     unfixed: tuple[Finding, ...] = ()
+    #: What the user should know about the write, e.g. that hard links kept the old text.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,22 +72,27 @@ class Repair:
 def fix(path: str | Path, diff: bool = False) -> FixResult:
     """Fix one main module in place, atomically; with diff=True only compute the diff.
 
-    Raises SourceError for unreadable input and FixRefused when a safe fix is not possible;
-    in both cases the file is left untouched. Errors with no automatic fix do not stop the
-    others from being repaired: they come back in ``unfixed``.
+    Raises SourceError for unreadable input or a file fix may not replace (read-only, in a
+    read-only folder, owned by a user it cannot give the new file to) and FixRefused when a
+    safe fix is not possible; in every case the file is left untouched. Errors with no
+    automatic fix do not stop the others from being repaired: they come back in
+    ``unfixed``. The new file keeps the old one's owner, group, mode and extended
+    attributes; it is a new file, so other hard links to the old one keep the old text
+    (``notes`` says so).
     """
     source = load_source(path)
     repair = repair_source(source.text, source.path, Path(source.path).resolve().parent)
     result = fix_result(source.path, source.text, repair)
     if result.changed and not diff:
-        _write_atomically(Path(path), repair.text.encode(source.encoding))
+        notes = _write_atomically(Path(path), repair.text.encode(source.encoding))
+        result = dataclasses.replace(result, notes=tuple(notes))
     return result
 
 
 def fix_result(path: str, original: str, repair: Repair) -> FixResult:
     """The FixResult for a repair of `original`, with its unified diff."""
     patch = "".join(difflib.unified_diff(
-        original.splitlines(keepends=True), repair.text.splitlines(keepends=True),
+        split_lines(original), split_lines(repair.text),
         fromfile=path, tofile=path,
     ))
     return FixResult(path, repair.text != original, repair.text, patch,
@@ -104,8 +115,9 @@ def repair_source(text: str, path: str = "<string>", search_dir: Path | None = N
         f.code in ("FK002", "FK003") for f in analysis.findings
     ):
         return Repair(text, [], _errors(analysis.findings))
-    fixed, actions = _Fixer(tree, text, analysis).run()
-    left = _verify(fixed, path, search_dir, analysis.findings)
+    fixer = _Fixer(tree, text, analysis)
+    fixed, actions = fixer.run()
+    left = _verify(fixed, path, search_dir, analysis.findings, fixer.intended())
     return Repair(fixed, actions, left)
 
 
@@ -113,14 +125,20 @@ def _errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == ERROR]
 
 
-def _verify(text: str, path: str, search_dir: Path | None,
-            before: list[Finding]) -> list[Finding]:
-    """The errors left after fixing; refuse rather than write a result that does not parse or
-    has an error the original did not (moving a global under the guard can cause FK007)."""
+def _verify(text: str, path: str, search_dir: Path | None, before: list[Finding],
+            intended: ast.Module) -> list[Finding]:
+    """The errors left after fixing. Refuse rather than write a result that does not parse,
+    is not the module the edits meant to make (the text edits and the AST disagree about
+    where a line is), or has an error the original did not (moving a global under the guard
+    can cause FK007)."""
     try:
         tree = parse_source(text, path)
     except SourceError as exc:
         raise FixRefused(f"the rewritten module would not parse ({exc})") from None
+    if ast.dump(tree) != ast.dump(intended):
+        wrong = _first_difference(tree, intended)
+        raise FixRefused(f"the rewritten module would not be the one intended (near line "
+                         f"{wrong}); nothing written, please report this with the file")
     left = _errors(analyse_module(tree, text, path, search_dir).findings)
     had = Counter(f.code for f in _errors(before))
     now = Counter(f.code for f in left)
@@ -135,21 +153,84 @@ def _verify(text: str, path: str, search_dir: Path | None,
     return left
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file's content in one step, keeping its mode; follows symlinks."""
+def _first_difference(written: ast.Module, intended: ast.Module) -> int:
+    """The line, in what would be written, of the first statement that differs."""
+    pairs = list(zip(_walk_statements(written), _walk_statements(intended)))
+    for got, want in pairs:
+        if ast.dump(got) != ast.dump(want):
+            return got.lineno
+    return pairs[-1][0].lineno if pairs else 1
+
+
+def _walk_statements(tree: ast.AST) -> list[ast.stmt]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.stmt)]
+
+
+def _write_atomically(path: Path, data: bytes) -> list[str]:
+    """Replace the file's content in one step, keeping its owner, group, mode and extended
+    attributes; follows symlinks. SourceError, with nothing written and no temporary file
+    left, when that cannot be done; the notes the user should know about otherwise."""
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    info = target.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+        raise SourceError(
+            f"{path}: is read-only (mode {mode:04o}); nothing written. Make it writable "
+            f"(chmod u+w {path}) if fix may change it, or preview with `freezekit fix --diff`")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                   suffix=".fk-tmp")
+    except OSError as exc:
+        raise SourceError(
+            f"{path}: cannot create a file in its folder {target.parent} ({exc.strerror}), "
+            "which fix needs to replace the file in one step; nothing written. Make the folder "
+            "writable, or preview with `freezekit fix --diff`") from None
     try:
         with os.fdopen(fd, "wb") as out:
+            _copy_owner(out.fileno(), info, path)
+            os.chmod(tmp, mode)  # after the owner: chown may clear set-id bits
+            _copy_xattrs(target, out.fileno())
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SourceError(f"{path}: cannot write it ({exc.strerror}); nothing "
+                              "written") from None
         raise
+    if info.st_nlink > 1:
+        return [(f"{path} had {info.st_nlink} hard links: fix wrote a new file, so the other "
+                 "names still hold the old text")]
+    return []
+
+
+def _copy_owner(fd: int, info: os.stat_result, path: str | Path) -> None:
+    """Give the new file the old one's owner and group, or refuse (SourceError)."""
+    if not hasattr(os, "fchown") or (info.st_uid, info.st_gid) == (os.geteuid(), os.getegid()):
+        return
+    try:
+        os.fchown(fd, info.st_uid, info.st_gid)
+    except PermissionError:
+        raise SourceError(
+            f"{path}: belongs to user {info.st_uid}, group {info.st_gid}, which fix cannot "
+            "give the rewritten file; nothing written. Run fix as the file's owner, or "
+            "preview with `freezekit fix --diff`") from None
+
+
+def _copy_xattrs(source: Path, fd: int) -> None:
+    """Extended attributes (ACLs, security labels) as far as we may set them (Linux)."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.setxattr(fd, name, os.getxattr(source, name))
 
 
 class _Fixer:
@@ -159,7 +240,7 @@ class _Fixer:
         self.tree = tree
         self.body = tree.body
         self.text = text
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
         self.analysis = analysis
         self.newline = _newline(self.lines)
         self.unit = _indent_unit(tree, self.lines)
@@ -171,6 +252,24 @@ class _Fixer:
         self.actions: list[str] = []
         self.freeze_text, self.freeze_import = _freeze_spelling(tree, analysis)
         self._string_rows: set[int] | None = None
+        # The same edits on the AST, replayed on a copy by intended(): what the text must
+        # parse to. Each takes a function mapping a node of ``tree`` to its copy.
+        self.edits: list[Callable[[Callable[[ast.AST], Any]], None]] = []
+
+    def intended(self) -> ast.Module:
+        """The module the planned edits mean to produce, built on the AST alone."""
+        memo: dict[int, Any] = {}
+        copy = deepcopy(self.tree, memo)
+
+        def copied(node: ast.AST) -> Any:
+            return memo[id(node)]
+
+        for edit in self.edits:
+            edit(copied)
+        return copy
+
+    def _freeze_statement(self) -> ast.stmt:
+        return ast.parse(self.freeze_text).body[0]
 
     def run(self) -> tuple[str, list[str]]:
         removed = self._remove_misplaced_freeze()
@@ -187,6 +286,7 @@ class _Fixer:
                 self._move_into_guard(moved, guards[0])
             else:
                 self._wrap(moved, removed)
+                self.edits.append(self._wrap_edit(moved))
             lines = sorted({self.body[i].lineno for i in moved})
             self.actions.append(
                 f"moved {len(moved)} statement{'s' if len(moved) != 1 else ''} under the main "
@@ -213,12 +313,14 @@ class _Fixer:
                     continue
                 self._require_own_lines(stmt, body)
                 rows = range(stmt.lineno - 1, stmt.end_lineno or stmt.lineno)
-                if len(body) == 1 and parent is not self.tree:
-                    indent = _leading(self.lines[stmt.lineno - 1])
+                alone = len(body) == 1 and parent is not self.tree
+                if alone:
+                    indent = indentation(self.lines[stmt.lineno - 1])
                     self.replaced[rows[0]] = [f"{indent}pass{self._eol(rows[-1])}"]
                     self.removed.update(rows[1:])
                 else:
                     self.removed.update(rows)
+                self.edits.append(_remove_edit(parent, body, stmt, alone))
                 if parent is self.tree:
                     removed_tops.add(self.body.index(stmt))
                 self.actions.append(f"removed the misplaced freeze_support() on line "
@@ -318,8 +420,9 @@ class _Fixer:
         freeze_first = any(c.ok and c.call.lineno == body[0].lineno
                            for c in self.analysis.freeze_calls)
         one_line = body[0].lineno == guard.lineno
-        indent = self.unit if one_line else _leading(self.lines[body[0].lineno - 1])
+        indent = self.unit if one_line else indentation(self.lines[body[0].lineno - 1])
         head: list[str] = []
+        self.edits.append(self._move_edit(moved, guard, freeze_first))
         if not freeze_first:
             head.append(f"{indent}{self.freeze_text}{self.newline}")
             self.freeze_added = True
@@ -357,11 +460,12 @@ class _Fixer:
             self.replaced[guard.lineno - 1].insert(1, f"{self.unit}{self.freeze_text}"
                                                       f"{self.newline}")
         else:
-            indent = _leading(self.lines[body[0].lineno - 1])
+            indent = indentation(self.lines[body[0].lineno - 1])
             self.inserted.setdefault(body[0].lineno - 1, []).insert(
                 0, f"{indent}{self.freeze_text}{self.newline}")
         self.freeze_added = True
         self.actions.append(f"added {self.freeze_text} to the main guard on line {guard.lineno}")
+        self.edits.append(lambda copied: copied(guard).body.insert(0, self._freeze_statement()))
 
     def _add_import(self) -> None:
         imports = [s for s in self.body if isinstance(s, (ast.Import, ast.ImportFrom))]
@@ -373,6 +477,53 @@ class _Fixer:
             at = self.body[0].lineno - 1 if self.body else 0
         self.inserted.setdefault(at, []).insert(0, f"{self.freeze_import}{self.newline}")
         self.actions.append(f"added `{self.freeze_import}`")
+        after = imports[-1] if imports else (
+            self.body[0] if self.body and _is_docstring(self.body[0]) else None)
+        statement = ast.parse(self.freeze_import).body[0]
+
+        def add_import(copied: Callable[[ast.AST], Any]) -> None:
+            body = copied(self.tree).body
+            body.insert(_index(body, copied(after)) + 1 if after is not None else 0, statement)
+
+        self.edits.append(add_import)
+
+    # The same edits on the AST ---------------------------------------------------------
+
+    def _wrap_edit(self, moved: list[int]) -> Callable[[Callable[[ast.AST], Any]], None]:
+        statements = [self.body[i] for i in moved]
+
+        def wrap(copied: Callable[[ast.AST], Any]) -> None:
+            body = copied(self.tree).body
+            taken = [copied(s) for s in statements]
+            body[:] = [s for s in body if all(s is not t for t in taken)]
+            guard = ast.parse('if __name__ == "__main__":\n    pass').body[0]
+            assert isinstance(guard, ast.If)
+            guard.body = [self._freeze_statement(), *taken]
+            body.append(guard)
+
+        return wrap
+
+    def _move_edit(self, moved: list[int], guard: ast.If,
+                   freeze_first: bool) -> Callable[[Callable[[ast.AST], Any]], None]:
+        index = self.body.index(guard)
+        before = [self.body[i] for i in moved if i < index]
+        after = [self.body[i] for i in moved if i > index]
+        first = guard.body[0]
+
+        def move(copied: Callable[[ast.AST], Any]) -> None:
+            body = copied(self.tree).body
+            taken = [copied(s) for s in before + after]
+            body[:] = [s for s in body if all(s is not t for t in taken)]
+            target = copied(guard).body
+            at = _index(target, copied(first))
+            head = [copied(s) for s in before]
+            if freeze_first:
+                target[at + 1:at + 1] = head
+            else:
+                target[at:at] = [self._freeze_statement(), *head]
+            target.extend(copied(s) for s in after)
+
+        return move
 
     # Text ---------------------------------------------------------------------------------
 
@@ -409,14 +560,17 @@ class _Fixer:
                 continue
             for line in self.replaced.pop(row, [self.lines[row]]):
                 keep = not line.strip() or (row + 1 in strings and line is self.lines[row])
-                out.append(line if keep else indent + line)
+                out.append(line if keep else indent_line(line, indent))
         return out
 
     def _strings(self) -> set[int]:
         """Rows (1-based) that start inside a multi-line string: re-indenting would alter it."""
         if self._string_rows is None:
             rows: set[int] = set()
-            for token in tokenize.generate_tokens(io.StringIO(self.text).readline):
+            # Every line ending as "\n": the pure-Python tokenizer reads by readline() and
+            # sees only "\n"; the rows stay those of the AST.
+            lines = iter([line.rstrip("\r\n") + "\n" for line in self.lines])
+            for token in tokenize.generate_tokens(lambda: next(lines, "")):
                 if token.type == tokenize.STRING and token.end[0] > token.start[0]:
                     rows.update(range(token.start[0] + 1, token.end[0] + 1))
             self._string_rows = rows
@@ -436,6 +590,25 @@ class _Fixer:
                 out.append(line)
         out += self.inserted.get(len(self.lines), [])
         return "".join(out)
+
+
+def _remove_edit(parent: ast.AST, body: list[ast.stmt], stmt: ast.stmt,
+                 alone: bool) -> Callable[[Callable[[ast.AST], Any]], None]:
+    field = next(name for name in ("body", "orelse", "finalbody")
+                 if getattr(parent, name, None) is body)
+
+    def remove(copied: Callable[[ast.AST], Any]) -> None:
+        statements = getattr(copied(parent), field)
+        at = _index(statements, copied(stmt))
+        statements[at:at + 1] = [ast.Pass()] if alone else []
+
+    return remove
+
+
+def _index(statements: list[ast.stmt], node: ast.stmt) -> int:
+    """Where ``node`` is in ``statements``, by identity (AST nodes compare by identity too,
+    but say so)."""
+    return next(i for i, s in enumerate(statements) if s is node)
 
 
 def _freeze_spelling(tree: ast.Module, analysis: Analysis) -> tuple[str, str | None]:
@@ -573,11 +746,9 @@ def _indent_unit(tree: ast.Module, lines: list[str]) -> str:
         if isinstance(node, ast.stmt) and isinstance(body, list) and body and (
             body[0].lineno != node.lineno and node.col_offset == 0
         ):
-            indent = _leading(lines[body[0].lineno - 1])
+            indent = indentation(lines[body[0].lineno - 1])
             if indent:
                 return indent
     return "    "
 
 
-def _leading(line: str) -> str:
-    return line[: len(line) - len(line.lstrip(" \t"))]

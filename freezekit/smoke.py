@@ -1,5 +1,5 @@
-"""Verify a built program: run its self-test, one launch at a time, under a process-count
-guard (DESIGN.md, 4).
+"""Verify a built program: import its app as a child would, and run its self-test one
+launch at a time, each under a process-count guard (DESIGN.md, 4).
 
 Each launch the running Python can make (``freezekit.selftest.available_launches()``; the
 built program bundles this same Python) runs in its own guarded run of the executable, all
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from freezekit import selftest
+from freezekit import appcheck, selftest
 from freezekit.guard import run_guarded
 
 __all__ = ["SmokeFailed", "smokeTest", "smoke_test"]
@@ -40,15 +41,27 @@ class SmokeFailed(Exception):
 
 def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT,
                launches: list[str] | None = None) -> dict[str, Any]:
-    """Run ``executable``'s self-test for each launch (all available ones by default).
+    """Run ``executable``'s app check and its self-test for each launch (all available ones
+    by default), side by side: each is mostly the program's start-up.
 
-    Returns ``{"executable": ..., "launches": {name: details}}`` for exactly the launches
-    that ran and passed, or raises SmokeFailed naming every launch that failed.
+    Returns ``{"executable": ..., "launches": {name: details}, "app_check": {...}}`` for
+    exactly the launches that ran and passed, or raises SmokeFailed naming every launch that
+    failed; a failed app check is named first, since it is the cause of the rest.
     """
     names = selftest.available_launches() if launches is None else list(launches)
-    with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
-        outcomes = list(pool.map(lambda name: _run_one(executable, name, timeout), names))
-    failures = [(name, why) for name, (report, why) in zip(names, outcomes) if report is None]
+    runs = [([appcheck.FLAG], appcheck.OK)] + [([selftest.FLAG, name], selftest.OK)
+                                                for name in names]
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        outcomes = list(pool.map(lambda run: _run_one(executable, *run, timeout), runs))
+    (checked, check_failed), launch_outcomes = outcomes[0], outcomes[1:]
+    failures = [(name, why) for name, (report, why) in zip(names, launch_outcomes)
+                if report is None]
+    if checked is None:
+        lines = [f"the app check of {executable} failed: {check_failed}"]
+        if failures:
+            lines.append(f"(and so did {len(failures)} of {len(names)} self-test launches: "
+                         f"{', '.join(name for name, _ in failures)})")
+        raise SmokeFailed("\n".join(lines), ["app-check"] + [name for name, _ in failures])
     if failures:
         lines = [(f"the self-test of {executable} failed for "
                  f"{', '.join(name for name, _ in failures)} "
@@ -57,32 +70,38 @@ def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT,
         raise SmokeFailed("\n".join(lines), [name for name, _ in failures])
     details: dict[str, Any] = {}
     ran_in = ""
-    for name, (report, _) in zip(names, outcomes):
+    for report, _ in launch_outcomes:
         assert report is not None
         ran_in = report.get("executable", ran_in)
         details.update(report["launches"])
-    return {"executable": ran_in, "launches": details}
+    return {"executable": ran_in, "launches": details, "app_check": checked}
 
 
-def _run_one(executable: str | os.PathLike[str], name: str,
+def _run_one(executable: str | os.PathLike[str], args: list[str], ok: str,
              timeout: float) -> tuple[dict[str, Any] | None, str]:
-    """One launch's report, or None and why it failed (with the program's output)."""
+    """One guarded run's report, or None and why it failed (with the program's output)."""
     with tempfile.TemporaryDirectory(prefix="freezekit-smoke-") as tmp:
         report = Path(tmp) / "report.txt"
         env = {**os.environ, selftest.ENV: "1", selftest.REPORT_ENV: str(report)}
         # The program is not our child's parent: a marker of ours must not reach it.
         env.pop("PROCESSING_FROZEN_PARENT", None)
-        result = run_guarded([str(executable), selftest.FLAG, name], timeout=timeout,
+        result = run_guarded([str(executable), *args], timeout=timeout,
                              max_procs=MAX_PROCS, cwd=Path(executable).parent, env=env)
         output = report.read_text("utf-8") if report.is_file() else result.stdout
     last = (output.strip().splitlines() or [""])[-1]
-    if result.returncode == 0 and last.startswith(selftest.OK) and not result.bomb_stopped:
-        return json.loads(last[len(selftest.OK):]), ""
+    if result.returncode == 0 and last.startswith(ok) and not result.bomb_stopped:
+        return json.loads(last[len(ok):]), ""
     if result.bomb_stopped:
         why = (f"it started more than {MAX_PROCS} processes (stopped): its children run "
                "the app instead of re-entering through the bootstrap")
     elif result.timed_out:
         why = f"it did not finish within {timeout:g} s (stopped)"
+    elif last.startswith(appcheck.FAILED):
+        why = last[len(appcheck.FAILED):].strip()
+        missing = re.search(r"ModuleNotFoundError: No module named '([\w.]+)'", why)
+        if missing:
+            why += (f"; if the app needs it, bundle it with --hidden-import {missing.group(1)} "
+                    "(installed in this Python)")
     else:
         why = f"it exited with status {result.returncode}"
     return None, (f"{why}.\n  --- stdout ---\n{_tail(result.stdout)}\n"

@@ -54,7 +54,13 @@ class DataFile:
 
 @dataclass
 class BuildSpec:
-    """Everything a backend needs: paths are absolute, names validated by the CLI."""
+    """Everything a backend needs: paths are absolute, names validated by the CLI.
+
+    A backend writes the program to ``distpath / name`` (a folder, or the file itself with
+    ``onefile``) and its work files under ``workpath``, and nowhere else: ``distpath`` is a
+    fresh staging folder that freezekit swaps into place, and ``workpath`` a folder that
+    belongs to this build.
+    """
 
     name: str
     entry_script: Path
@@ -88,6 +94,9 @@ class Backend(abc.ABC):
     supports_windowed: bool = False
     #: The command that installs the freezer, for the message when it is missing.
     install_hint: str = ""
+    #: The freezer's own options that freezekit sets (the output's place and name, the work
+    #: folder): refused after ``--``, where they would bypass freezekit's path checks.
+    reserved_options: tuple[str, ...] = ()
 
     @abc.abstractmethod
     def is_available(self) -> bool:
@@ -96,6 +105,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def build(self, spec: BuildSpec) -> Path:
         """Freeze ``spec``; the absolute path of the executable, or raise BackendFailed."""
+
+    def missing_modules(self, spec: BuildSpec) -> dict[str, set[str]]:
+        """After build(): the modules the freezer could not find, each with the names of the
+        modules that import it (empty if the freezer does not say)."""
+        return {}
 
     def check_available(self) -> None:
         """Raise BackendUnavailable, with how to install the freezer, if it is missing."""
@@ -118,6 +132,7 @@ class Backend(abc.ABC):
         return self.is_available()
 
     checkAvailable = check_available
+    missingModules = missing_modules
 
 
 def available_backends() -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from freezekit.backends import Backend, BackendFailed, BuildSpec
+from freezekit.missing import parse_cx_freeze_log
 
 __all__ = ["CxFreezeBackend"]
 
@@ -31,6 +32,8 @@ class CxFreezeBackend(Backend):
     supports_onefile = False
     supports_windowed = True
     install_hint = "pip install 'processing-freezekit[cxfreeze]'"
+    reserved_options = ("--build-exe", "--build_exe", "-b", "--include-files",
+                        "--include_files")
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("cx_Freeze") is not None
@@ -52,7 +55,8 @@ class CxFreezeBackend(Backend):
             "path": [str(p) for p in spec.module_paths],
             # The app's module and the self-test are imported by name only, out of the
             # module graph's sight; processing's launchers are imported lazily.
-            "includes": [spec.app_module, "freezekit.selftest", *spec.hidden_imports],
+            "includes": [spec.app_module, "freezekit.selftest", "freezekit.appcheck",
+                         *spec.hidden_imports],
             "packages": ["processing"],
             "include_files": [[str(d.source), d.dest] for d in spec.data],
             # cx_Freeze's own multiprocessing patch would warn about a missing
@@ -95,6 +99,15 @@ class CxFreezeBackend(Backend):
                 f"cx_Freeze finished but made no executable at {executable}\n"
                 f"{_tail(spec.log_path)}", spec.log_path)
         return executable.resolve()
+
+
+    def missing_modules(self, spec: BuildSpec) -> dict[str, set[str]]:
+        """From the "Missing modules:" report in cx_Freeze's log."""
+        try:
+            text = spec.log_path.read_text("utf-8", errors="replace")
+        except OSError:
+            return {}
+        return parse_cx_freeze_log(text)
 
 
 def _run_logged(cmd: list[str], log: TextIO, spec: BuildSpec, cwd: Path) -> int:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from freezekit.backends import Backend, BackendFailed, BuildSpec
+from freezekit.missing import parse_pyinstaller_warnings
 
 __all__ = ["PyInstallerBackend"]
 
@@ -27,6 +28,8 @@ class PyInstallerBackend(Backend):
     supports_onefile = True
     supports_windowed = True
     install_hint = f"{Path(sys.executable).name} -m pip install 'pyinstaller>=6'"
+    reserved_options = ("--distpath", "--workpath", "--specpath", "--name", "-n", "--onefile",
+                        "-F", "--onedir", "-D")
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("PyInstaller") is not None
@@ -50,7 +53,8 @@ class PyInstallerBackend(Backend):
             cmd += ["--additional-hooks-dir", HOOK_DIR]
         # The app's module and the self-test are imported by name only, out of the
         # module graph's sight.
-        for module in (spec.app_module, "freezekit.selftest", *spec.hidden_imports):
+        for module in (spec.app_module, "freezekit.selftest", "freezekit.appcheck",
+                       *spec.hidden_imports):
             cmd += ["--hidden-import", module]
         if spec.icon is not None:
             cmd += ["--icon", str(spec.icon)]
@@ -75,6 +79,16 @@ class PyInstallerBackend(Backend):
                 f"PyInstaller finished but made no executable at {executable}\n"
                 f"{_tail(spec.log_path)}", spec.log_path)
         return executable
+
+
+    def missing_modules(self, spec: BuildSpec) -> dict[str, set[str]]:
+        """From PyInstaller's ``warn-NAME.txt`` in its work folder."""
+        warnings = spec.workpath / spec.name / f"warn-{spec.name}.txt"
+        try:
+            text = warnings.read_text("utf-8", errors="replace")
+        except OSError:
+            return {}
+        return parse_pyinstaller_warnings(text)
 
 
 def _run_logged(cmd: list[str], log: object, spec: BuildSpec) -> int:

@@ -55,7 +55,8 @@ def test_options_map_to_cx_freeze_equivalents(tmp_path: Path) -> None:
     build_exe = options["build_exe"]
     assert build_exe["build_exe"] == str(tmp_path / "dist" / "My App")
     assert build_exe["path"] == [str(tmp_path)]
-    assert build_exe["includes"] == ["app", "freezekit.selftest", "json.tool"]
+    assert build_exe["includes"] == ["app", "freezekit.selftest", "freezekit.appcheck",
+                                     "json.tool"]
     assert build_exe["packages"] == ["processing"]
     assert build_exe["include_files"] == [[str(tmp_path / "assets"), "share/assets"]]
     # The log holds warnings and errors unless -v (an echo) asks for cx_Freeze's every line.
@@ -72,6 +73,6 @@ def test_a_failing_freeze_exits_3_with_the_log_tail_and_path(app: Path, capsys) 
     err = capsys.readouterr().err
     assert "cx_Freeze failed" in err
     assert "option --no-such-cx-freeze-option not recognized" in err
-    log = app.parent / "build" / "app.freezekit.log"
+    log = app.parent / "build" / "app" / "app.freezekit.log"
     assert f"full log: {log}" in err
     assert "--no-such-cx-freeze-option" in log.read_text()

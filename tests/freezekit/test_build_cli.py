@@ -149,7 +149,10 @@ def test_options_and_arguments_after_double_dash_reach_the_backend(
     assert [(d.source, d.dest) for d in spec.data] == [((tmp_path / "assets").resolve(),
                                                         "data")]
     assert spec.hidden_imports == ["json.decoder"]
-    assert spec.distpath == (tmp_path / "out").resolve()
+    # The freezer writes into a staging folder of ours inside DIST, swapped into place after.
+    assert spec.distpath.parent == (tmp_path / "out").resolve()
+    assert (tmp_path / "out" / "app" / "app").is_file()
+    assert [p.name for p in (tmp_path / "out").iterdir() if "-new-" in p.name] == []
     assert spec.app_module == "app"
 
 
@@ -211,7 +214,8 @@ def test_check_errors_refuse_the_build_and_suggest_fix(
     (tmp_path / "bad.py").write_text(UNGUARDED)
     assert _build("bad.py") == 1
     out, err = capsys.readouterr()
-    assert out.startswith("bad.py:8:5: FK001 ")
+    assert out == ""  # stdout is for the executable's path only
+    assert err.startswith("bad.py:8:5: FK001 ")
     assert "freezekit fix bad.py" in err and "--no-check" in err
     assert not (tmp_path / "dist").exists()
 
