@@ -149,7 +149,11 @@ def _run_check(args: argparse.Namespace) -> int:
             continue
         checked += 1
         findings += [f for f in found if f.code in select and f.code not in ignore]
-    sys.stdout.write(render(args.output_format or "text", findings, checked))
+    fmt = args.output_format or "text"
+    # "No findings (0 files checked)" after an error would read as a pass; machine formats
+    # always print a document their readers can parse.
+    if checked or not failed or fmt != "text":
+        sys.stdout.write(render(fmt, findings, checked))
     if failed:
         return 2
     failing = {ERROR} if args.fail_on == "error" else {ERROR, "warning"}

@@ -35,10 +35,10 @@ def only_file_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def one_error_line(err: str, path: Path, *words: str) -> None:
+def one_error_line(err: str, path: Path, *words: str, command: str = "fix") -> None:
     lines = err.splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith(f"freezekit: error: {path}: "), err
+    assert lines[0].startswith(f"freezekit {command}: error: {path}: "), err
     for word in words:
         assert word in lines[0]
 
@@ -74,7 +74,8 @@ def test_fix_refuses_a_read_only_file(app: Path, mode: int,
     one_error_line(err, app, f"read-only (mode {mode:04o})", "chmod u+w", "--diff")
     assert app.read_text() == UNSAFE
     assert only_file_in(app.parent) == ["app.py"]
-    assert main(["fix", "--diff", str(app)]) == 0  # a preview writes nothing: allowed
+    # A preview writes nothing, so it is allowed (exit 1: there is a diff, as with ruff).
+    assert main(["fix", "--diff", str(app)]) == 1
 
 
 @posix_only
@@ -169,7 +170,7 @@ def test_check_and_fix_refuse_a_fifo_without_blocking(
     thread.start()
     thread.join(20)
     assert result == [2]
-    one_error_line(capsys.readouterr().err, fifo, "not a regular file")
+    one_error_line(capsys.readouterr().err, fifo, "not a regular file", command=command)
 
 
 @posix_only
@@ -179,4 +180,4 @@ def test_check_and_fix_refuse_a_device(command: str,
     assert main([command, "/dev/zero"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    one_error_line(err, Path("/dev/zero"), "not a regular file")
+    one_error_line(err, Path("/dev/zero"), "not a regular file", command=command)
