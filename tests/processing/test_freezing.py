@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import processing
 from freezekit.guard import run_guarded
@@ -482,3 +484,45 @@ def test_a_simulated_frozen_program_starts_children_through_its_own_executable(t
         assert (doubled, exitcode) == (42, 0)
         assert child_argv == report["argv"]  # no marker reaches the child's sys.argv
         assert name.startswith("Process-")
+
+
+# ------------------------------------------------------------------ properties
+
+_texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_kwargs = st.fixed_dictionaries({}, optional={
+    "sys_path": st.lists(_texts, max_size=4),
+    "main_path": st.one_of(st.none(), _texts),
+    "authkey_r": st.integers(0, 2 ** 31),
+})
+
+
+@settings(max_examples=100, deadline=None)
+@given(fds=st.tuples(st.integers(0, 2 ** 31), st.integers(0, 2 ** 31)),
+       preload=st.lists(st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,20}", fullmatch=True),
+                        max_size=3),
+       kwargs=_kwargs, argv=st.lists(_texts, max_size=6),
+       flags=st.sampled_from(FLAGS))
+def test_any_values_cpython_puts_in_a_forkserver_launch_come_back_exactly(
+        fds, preload, kwargs, argv, flags):
+    """Whatever the parent's paths, arguments and fds, the 3.13.13+/3.14.4+ command line is
+    recognised and yields exactly those values (the argv after the code as sys_argv)."""
+    code = _FS_ARGV % (*fds, preload, kwargs)
+    launch = recognise_launch(["/opt/app/app", *flags, "-c", code, *argv])
+    assert launch is not None
+    assert launch.call_args == (*fds, preload)
+    assert dict(launch.call_kwargs) == {**kwargs, "sys_argv": argv}
+    expected = ("cpython-forkserver-authkey-argv-after-code" if "authkey_r" in kwargs
+                else "cpython-forkserver-argv-after-code")
+    assert launch.form.name == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(args=st.lists(st.one_of(_texts, st.sampled_from(
+    ["-c", "-m", "-B", "-X", "-W", MARKER, "--multiprocessing-fork", "import sys",
+     "from multiprocessing.forkserver import main; main(1, 2, [])",
+     "loky.backend.popen_loky_posix", "--pipe", "5", "sys_argv=sys.argv[1:]"])),
+    max_size=8))
+def test_recognition_never_raises_and_only_names_rows(args):
+    launch = recognise_launch(["app", *args])
+    assert launch is None or launch.form in LAUNCH_FORMS
+    assert looks_like_launch(["app", *args]) in (True, False)
