@@ -338,16 +338,23 @@ def test_dispatch_runs_a_loky_worker_as_its_module(monkeypatch, tmp_path):
     assert json.loads((tmp_path / "argv.json").read_text()) == options
 
 
-def test_a_launch_of_a_package_the_program_lacks_is_one_clear_line(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "multiprocess", None)  # not bundled
+@pytest.mark.parametrize(("args", "names"), [
+    (["-c", "from multiprocess.resource_tracker import main;main(6)"],
+     ("a multiprocess resource tracker was started", "multiprocess.resource_tracker")),
+    (["-m", "loky.backend.popen_loky_posix", "--process-name", "p", "--pipe", "5"],
+     ("a loky worker was started", "loky.backend.popen_loky_posix")),
+])
+def test_a_launch_of_a_package_the_program_lacks_is_one_clear_line(monkeypatch, capsys, args,
+                                                                   names):
+    for package in ("multiprocess", "loky"):
+        monkeypatch.setitem(sys.modules, package, None)  # not bundled
     with pytest.raises(SystemExit) as exit_info:
-        dispatch_launch(["/opt/app/app", "-c",
-                         "from multiprocess.resource_tracker import main;main(6)"])
+        dispatch_launch(["/opt/app/app", *args])
     assert exit_info.value.code == freezing.UNRECOGNISED_EXIT
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "a multiprocess resource tracker was started" in err
-    assert "--hidden-import multiprocess.resource_tracker" in err
+    assert names[0] in err
+    assert f"--hidden-import {names[1]}" in err
 
 
 # ------------------------------------------------------------------ defence in depth
