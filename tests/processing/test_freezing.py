@@ -332,8 +332,12 @@ def test_dispatch_runs_a_loky_worker_as_its_module(monkeypatch, tmp_path):
     for name in [m for m in sys.modules if m == "loky" or m.startswith("loky.")]:
         monkeypatch.delitem(sys.modules, name)
     options = ["--process-name", "LokyProcess-1", "--pipe", "9"]
-    with pytest.raises(SystemExit) as exit_info:
-        dispatch_launch(["/opt/app/app", "-m", "loky.backend.popen_loky_posix", *options])
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            dispatch_launch(["/opt/app/app", "-m", "loky.backend.popen_loky_posix", *options])
+    finally:  # the fake package must not outlive the test
+        for name in [m for m in sys.modules if m == "loky" or m.startswith("loky.")]:
+            del sys.modules[name]
     assert exit_info.value.code == 0
     assert json.loads((tmp_path / "argv.json").read_text()) == options
 
