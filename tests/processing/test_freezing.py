@@ -131,10 +131,12 @@ TABLE = [
                      "--pipe", "9", "--semaphore", "4"], None, None),
 ]
 
-# What _args_from_interpreter_flags() may put before -c (3.9-3.15), as separate arguments.
-FLAGS = [[], ["-B", "-s"], ["-I"], ["-E", "-s", "-S"],
-         ["-OO", "-bb", "-vv", "-q", "-d", "-P", "-u", "-W", "ignore", "-W", "error::Warning",
-          "-X", "faulthandler", "-X", "utf8=1", "-X", "int_max_str_digits=640"]]
+# What _args_from_interpreter_flags() may put before -c (3.9-3.15): each flag alone, -W joined
+# to its filter ("-W" + opt), -X apart from its value.
+FLAGS = [[], ["-B", "-s"], ["-I"], ["-E", "-s", "-S"], ["-Wignore"],
+         ["-OO", "-bb", "-vv", "-q", "-d", "-P", "-u", "-Wignore", "-Werror::Warning",
+          "-Wdefault::ResourceWarning:x.y", "-X", "faulthandler", "-X", "utf8=1",
+          "-X", "int_max_str_digits=640", "-X", "dev", "-W", "ignore"]]
 
 
 LAUNCH_FORMS_BY_NAME = {form.name: form for form in LAUNCH_FORMS}
@@ -263,6 +265,7 @@ def test_near_misses_are_not_launches(args):
         (["file.txt", "-c", "x"], False),
         (["-c", "anything at all"], True),
         (["-B", "-s", "-c", "x"], True),
+        (["-Wignore", "-c", "x"], True),
         (["-m", "some.module"], True),
         (["-I", "-m", "some.module", "--x"], True),
         (["--multiprocessing-fork", "x"], True),
@@ -537,3 +540,19 @@ def test_recognition_never_raises_and_only_names_rows(args):
     launch = recognise_launch(["app", *args])
     assert launch is None or launch.form in LAUNCH_FORMS
     assert looks_like_launch(["app", *args]) in (True, False)
+
+
+def test_the_running_pythons_own_interpreter_flags_are_accepted():
+    """Ask this Python, started with many flags, what it passes its helpers."""
+    import subprocess
+
+    flags = ["-B", "-s", "-E", "-Wignore", "-W", "error::DeprecationWarning", "-X", "dev",
+             "-X", "faulthandler", "-X", "utf8", "-bb", "-O", "-q"]
+    out = subprocess.run(
+        [sys.executable, *flags, "-c", ("import json, multiprocessing.util as u; "
+         "print(json.dumps(u._args_from_interpreter_flags()))")],
+        capture_output=True, text=True, timeout=60, check=True).stdout
+    emitted = json.loads(out)
+    assert "-B" in emitted and any(f.startswith("-W") for f in emitted)
+    launch = recognise_launch(["/opt/app/app", *emitted, "-c", _TRACKER % 5])
+    assert launch is not None and launch.interpreter_flags == tuple(emitted)
