@@ -218,6 +218,12 @@ def analyse_module(tree: ast.Module, text: str, path: str) -> Analysis:
     return _Analyser(tree, text, path).run()
 
 
+# Nodes that are neither statements nor expressions but hold them (ast.match_case: 3.10+).
+_STATEMENT_PARTS = tuple(getattr(ast, name) for name in
+                         ("excepthandler", "match_case", "withitem", "keyword")
+                         if hasattr(ast, name))
+
+
 class _Analyser:
     def __init__(self, tree: ast.Module, text: str, path: str) -> None:
         self.tree = tree
@@ -356,7 +362,7 @@ class _Analyser:
             self._stmt(node, ctx)
         elif isinstance(node, ast.expr):
             self._expr(node, ctx)
-        elif isinstance(node, (ast.excepthandler, ast.match_case, ast.withitem, ast.keyword)):
+        elif isinstance(node, _STATEMENT_PARTS):
             for child in ast.iter_child_nodes(node):
                 self._child(child, ctx)
 
