@@ -165,22 +165,27 @@ def run_launch(launch: LaunchData) -> None:
         from processing import bootstrap
 
         bootstrap.main(list(launch.args))
-    elif form.shape == "module":
+        return
+    import importlib.util
+
+    try:
+        # A module run with -m is found, not imported: runpy imports it as __main__.
+        found = importlib.util.find_spec(form.module) is not None
+        module = importlib.import_module(form.module) if form.shape != "module" else None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        if form.package in ("processing", "multiprocessing"):
+            raise ModuleNotFoundError(f"No module named {form.module!r}", name=form.module)
+        _fail(f"a {form.package} {form.role} was started, but this program does not bundle "
+              f"{form.module}; rebuild it with the package included (freezekit build "
+              f"--hidden-import {form.module}).")
+    if module is None:
         import runpy
 
         sys.argv[1:] = list(launch.args)
         runpy.run_module(form.module, run_name="__main__", alter_sys=True)
     else:
-        import importlib
-
-        try:
-            module = importlib.import_module(form.module)
-        except ModuleNotFoundError as exc:
-            if form.package in ("processing", "multiprocessing"):
-                raise
-            _fail(f"a {form.package} {form.role} was started, but this program does not "
-                  f"bundle {exc.name}; rebuild it with the package included "
-                  f"(freezekit build --hidden-import {form.module}).")
         getattr(module, form.function)(*launch.call_args, **launch.call_kwargs)
 
 

@@ -36,12 +36,13 @@ MARKER = "--processing-launch"
 #: The stdlib's spawn children (and those of ``multiprocess``, its dill-based fork).
 SPAWN_MARKER = "--multiprocessing-fork"
 
-# Interpreter options that take a value; ``_args_from_interpreter_flags()`` puts the value
-# in the next argument.
+# Interpreter options that take a value in the next argument: ``_args_from_interpreter_flags()``
+# emits ``-X name[=value]`` so (a ``-W`` given apart from its value is accepted too).
 _OPTIONS_WITH_VALUE = frozenset({"-W", "-X"})
 # Every short interpreter flag ``_args_from_interpreter_flags()`` emits, alone or repeated
-# (-v -> -vv, -O -> -OO, -b -> -bb, -q), CPython 3.9 to 3.15.
-_FLAG = re.compile(r"-(?:d|B|S|E|I|s|P|R|u|q+|v+|O+|b+)")
+# (-v -> -vv, -O -> -OO, -b -> -bb, -q), and ``-W`` joined to its filter in one argument
+# (``-Wignore``, ``-Werror::DeprecationWarning``), CPython 3.9 to 3.15.
+_FLAG = re.compile(r"-(?:d|B|S|E|I|s|P|R|u|q+|v+|O+|b+|W.+)", re.DOTALL)
 
 _SPAWN_KEYWORDS = frozenset({"tracker_fd", "pipe_handle", "parent_pid"})
 

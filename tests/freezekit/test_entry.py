@@ -126,3 +126,29 @@ def test_self_test_needs_both_the_flag_and_the_environment_variable(tmp_path: Pa
     assert with_env.returncode == 0, with_env.stderr
     assert with_env.stdout.splitlines()[-1].startswith(selftest.OK)
     assert "app" not in with_env.stdout
+
+
+MADE_UP = ["-I", "-c", ("import sys; from multiprocessing.forkserver import main; "
+           "main(3, 4, [], sys_argv=sys.argv[1:], future=1)"), "x"]
+
+
+def test_an_unrecognised_child_launch_stops_before_the_app(tmp_path: Path) -> None:
+    """Started by its program (the marker names this process and this executable)."""
+    from processing.freezing import PARENT_ENV
+
+    marker = f"{os.getpid()}:{os.path.realpath(sys.executable)}"
+    result = _run_entry(tmp_path, *MADE_UP, env={PARENT_ENV: marker})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1 and "does not recognise as a launch" in result.stderr
+
+
+def test_the_same_command_line_typed_by_a_user_runs_the_app(tmp_path: Path) -> None:
+    from processing.freezing import PARENT_ENV
+
+    env = {k: v for k, v in os.environ.items() if k != PARENT_ENV}
+    (tmp_path / "myapp.py").write_text(APP)
+    entry = write_entry("myapp", tmp_path / "entry" / "freezekit_entry.py")
+    result = subprocess.run([sys.executable, str(entry), *MADE_UP], capture_output=True,
+                            text=True, timeout=60, check=False,
+                            env={**env, "PYTHONPATH": str(tmp_path)})
+    assert result.stdout.startswith("app __main__ myapp ['-I', '-c'"), result.stderr

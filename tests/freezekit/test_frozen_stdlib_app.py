@@ -22,7 +22,9 @@ from processing.freezing import PARENT_ENV, UNRECOGNISED_EXIT
 from tests.freezekit.test_frozen_pyinstaller import _built, _freezekit_build
 
 pytestmark = [pytest.mark.frozen, pytest.mark.guarded,
-              pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc")]
+              pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc"),
+              # The first test of each kind includes its build (and the build's self-test).
+              pytest.mark.timeout(600)]
 
 APP = Path(__file__).with_name("apps") / "pool285.py"
 # main program, resource tracker, fork server, two workers: 5; one to spare. A one-file

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import processing
 from freezekit.guard import run_guarded
@@ -129,10 +131,12 @@ TABLE = [
                      "--pipe", "9", "--semaphore", "4"], None, None),
 ]
 
-# What _args_from_interpreter_flags() may put before -c (3.9-3.15), as separate arguments.
-FLAGS = [[], ["-B", "-s"], ["-I"], ["-E", "-s", "-S"],
-         ["-OO", "-bb", "-vv", "-q", "-d", "-P", "-u", "-W", "ignore", "-W", "error::Warning",
-          "-X", "faulthandler", "-X", "utf8=1", "-X", "int_max_str_digits=640"]]
+# What _args_from_interpreter_flags() may put before -c (3.9-3.15): each flag alone, -W joined
+# to its filter ("-W" + opt), -X apart from its value.
+FLAGS = [[], ["-B", "-s"], ["-I"], ["-E", "-s", "-S"], ["-Wignore"],
+         ["-OO", "-bb", "-vv", "-q", "-d", "-P", "-u", "-Wignore", "-Werror::Warning",
+          "-Wdefault::ResourceWarning:x.y", "-X", "faulthandler", "-X", "utf8=1",
+          "-X", "int_max_str_digits=640", "-X", "dev", "-W", "ignore"]]
 
 
 LAUNCH_FORMS_BY_NAME = {form.name: form for form in LAUNCH_FORMS}
@@ -261,6 +265,7 @@ def test_near_misses_are_not_launches(args):
         (["file.txt", "-c", "x"], False),
         (["-c", "anything at all"], True),
         (["-B", "-s", "-c", "x"], True),
+        (["-Wignore", "-c", "x"], True),
         (["-m", "some.module"], True),
         (["-I", "-m", "some.module", "--x"], True),
         (["--multiprocessing-fork", "x"], True),
@@ -330,22 +335,33 @@ def test_dispatch_runs_a_loky_worker_as_its_module(monkeypatch, tmp_path):
     for name in [m for m in sys.modules if m == "loky" or m.startswith("loky.")]:
         monkeypatch.delitem(sys.modules, name)
     options = ["--process-name", "LokyProcess-1", "--pipe", "9"]
-    with pytest.raises(SystemExit) as exit_info:
-        dispatch_launch(["/opt/app/app", "-m", "loky.backend.popen_loky_posix", *options])
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            dispatch_launch(["/opt/app/app", "-m", "loky.backend.popen_loky_posix", *options])
+    finally:  # the fake package must not outlive the test
+        for name in [m for m in sys.modules if m == "loky" or m.startswith("loky.")]:
+            del sys.modules[name]
     assert exit_info.value.code == 0
     assert json.loads((tmp_path / "argv.json").read_text()) == options
 
 
-def test_a_launch_of_a_package_the_program_lacks_is_one_clear_line(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "multiprocess", None)  # not bundled
+@pytest.mark.parametrize(("args", "names"), [
+    (["-c", "from multiprocess.resource_tracker import main;main(6)"],
+     ("a multiprocess resource tracker was started", "multiprocess.resource_tracker")),
+    (["-m", "loky.backend.popen_loky_posix", "--process-name", "p", "--pipe", "5"],
+     ("a loky worker was started", "loky.backend.popen_loky_posix")),
+])
+def test_a_launch_of_a_package_the_program_lacks_is_one_clear_line(monkeypatch, capsys, args,
+                                                                   names):
+    for package in ("multiprocess", "loky"):
+        monkeypatch.setitem(sys.modules, package, None)  # not bundled
     with pytest.raises(SystemExit) as exit_info:
-        dispatch_launch(["/opt/app/app", "-c",
-                         "from multiprocess.resource_tracker import main;main(6)"])
+        dispatch_launch(["/opt/app/app", *args])
     assert exit_info.value.code == freezing.UNRECOGNISED_EXIT
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "a multiprocess resource tracker was started" in err
-    assert "--hidden-import multiprocess.resource_tracker" in err
+    assert names[0] in err
+    assert f"--hidden-import {names[1]}" in err
 
 
 # ------------------------------------------------------------------ defence in depth
@@ -482,3 +498,61 @@ def test_a_simulated_frozen_program_starts_children_through_its_own_executable(t
         assert (doubled, exitcode) == (42, 0)
         assert child_argv == report["argv"]  # no marker reaches the child's sys.argv
         assert name.startswith("Process-")
+
+
+# ------------------------------------------------------------------ properties
+
+_texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_kwargs = st.fixed_dictionaries({}, optional={
+    "sys_path": st.lists(_texts, max_size=4),
+    "main_path": st.one_of(st.none(), _texts),
+    "authkey_r": st.integers(0, 2 ** 31),
+})
+
+
+@settings(max_examples=100, deadline=None)
+@given(fds=st.tuples(st.integers(0, 2 ** 31), st.integers(0, 2 ** 31)),
+       preload=st.lists(st.from_regex(r"[A-Za-z_][A-Za-z0-9_.]{0,20}", fullmatch=True),
+                        max_size=3),
+       kwargs=_kwargs, argv=st.lists(_texts, max_size=6),
+       flags=st.sampled_from(FLAGS))
+def test_any_values_cpython_puts_in_a_forkserver_launch_come_back_exactly(
+        fds, preload, kwargs, argv, flags):
+    """Whatever the parent's paths, arguments and fds, the 3.13.13+/3.14.4+ command line is
+    recognised and yields exactly those values (the argv after the code as sys_argv)."""
+    code = _FS_ARGV % (*fds, preload, kwargs)
+    launch = recognise_launch(["/opt/app/app", *flags, "-c", code, *argv])
+    assert launch is not None
+    assert launch.call_args == (*fds, preload)
+    assert dict(launch.call_kwargs) == {**kwargs, "sys_argv": argv}
+    expected = ("cpython-forkserver-authkey-argv-after-code" if "authkey_r" in kwargs
+                else "cpython-forkserver-argv-after-code")
+    assert launch.form.name == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(args=st.lists(st.one_of(_texts, st.sampled_from(
+    ["-c", "-m", "-B", "-X", "-W", MARKER, "--multiprocessing-fork", "import sys",
+     "from multiprocessing.forkserver import main; main(1, 2, [])",
+     "loky.backend.popen_loky_posix", "--pipe", "5", "sys_argv=sys.argv[1:]"])),
+    max_size=8))
+def test_recognition_never_raises_and_only_names_rows(args):
+    launch = recognise_launch(["app", *args])
+    assert launch is None or launch.form in LAUNCH_FORMS
+    assert looks_like_launch(["app", *args]) in (True, False)
+
+
+def test_the_running_pythons_own_interpreter_flags_are_accepted():
+    """Ask this Python, started with many flags, what it passes its helpers."""
+    import subprocess
+
+    flags = ["-B", "-s", "-E", "-Wignore", "-W", "error::DeprecationWarning", "-X", "dev",
+             "-X", "faulthandler", "-X", "utf8", "-bb", "-O", "-q"]
+    out = subprocess.run(
+        [sys.executable, *flags, "-c", ("import json, multiprocessing.util as u; "
+         "print(json.dumps(u._args_from_interpreter_flags()))")],
+        capture_output=True, text=True, timeout=60, check=True).stdout
+    emitted = json.loads(out)
+    assert "-B" in emitted and any(f.startswith("-W") for f in emitted)
+    launch = recognise_launch(["/opt/app/app", *emitted, "-c", _TRACKER % 5])
+    assert launch is not None and launch.interpreter_flags == tuple(emitted)
