@@ -20,7 +20,7 @@ import pytest
 from freezekit.guard import run_guarded
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def _examples() -> list[tuple[str, str, str | None]]:
