@@ -19,14 +19,18 @@ def test_runs_a_command_and_captures_its_output():
 
 def test_stops_a_fork_bomb(tmp_path):
     bomb = tmp_path / "bomb.py"
+    # A chain: every process starts one more and waits, so the count grows by one every
+    # 10 ms, past the limit long before the chain's own end. (A doubling bomb grows faster
+    # than any watchdog polls when the machine is loaded; this one never has more than 201.)
     bomb.write_text(textwrap.dedent("""\
         import os, time
-        for _ in range(64):
-            try:
-                os.fork()
-            except OSError:
-                pass
+        for _ in range(200):
             time.sleep(0.01)
+            try:
+                if os.fork():
+                    break
+            except OSError:
+                break
         time.sleep(30)
     """))
     result = run_guarded([sys.executable, str(bomb)], timeout=30, max_procs=8)
