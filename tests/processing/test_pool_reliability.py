@@ -317,3 +317,32 @@ def test_processing_052_ex_pool_example_runs():
     for line in ("callbacks succeeded", "close() succeeded", "terminate() succeeded",
                  "garbage collection succeeded"):
         assert line in out, out
+
+
+FORK_WARNING_PROGRAM = """
+import warnings, processing
+from processing.futures import ProcessPoolExecutor
+def square(x):
+    return x * x
+if __name__ == "__main__":
+    warnings.simplefilter("error", DeprecationWarning)
+    ctx = processing.getContext("fork")
+    with ctx.Pool(2) as pool:
+        assert pool.map(square, range(10)) == [x * x for x in range(10)]
+    with ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        assert list(ex.map(square, range(4))) == [0, 1, 4, 9]
+    print("no warning")
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12) or "fork" not in processing.allStartMethods(),
+                    reason="Python 3.12+ warns when a multi-threaded process forks")
+def test_starting_a_fork_pool_does_not_warn_about_threads(tmp_path):
+    # The workers are forked before the pool's manager thread starts (issue 11 item 7).
+    script = tmp_path / "app.py"
+    script.write_text(FORK_WARNING_PROGRAM)
+    result = run_guarded([sys.executable, "-W", "error::DeprecationWarning", str(script)],
+                         timeout=60, max_procs=10, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no warning"
+    assert "multi-threaded" not in result.stderr
