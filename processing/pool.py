@@ -34,6 +34,7 @@ from multiprocessing.connection import wait as _wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable, ClassVar
 
+from processing import _forktemplate
 from processing.connection import Pipe
 
 __all__ = [
@@ -659,9 +660,11 @@ class _Core:
     """
 
     def __init__(self, ctx: Any, process_factory: Callable[..., Any], processes: int,
-                 initializer: Any, initargs: tuple, maxtasks: int | None) -> None:
+                 initializer: Any, initargs: tuple, maxtasks: int | None,
+                 use_template: bool = False) -> None:
         self._ctx = ctx
         self._process_factory = process_factory
+        self._template: _forktemplate.ForkTemplate | None = None
         self.processes = processes
         self._initializer, self._initargs, self._maxtasks = initializer, initargs, maxtasks
         self.state = _RUN
@@ -683,19 +686,30 @@ class _Core:
         self._timed = 0  # tasks with a timeout that were sent and have not finished
         self._run_time = _SHORT_TASK  # moving average of how long a task takes, in seconds
         self._thread = threading.Thread(target=self._main, name="processing-pool", daemon=True)
-        # Every worker is started before the manager thread, so that forking them does not
-        # happen in a multi-threaded process (Python 3.12+ warns about that, rightly).
+        self._thread_started = False
+        # The workers (and a fork pool's template, which forks their replacements) start
+        # before the manager thread, and that starts with the first call to the pool: so
+        # no fork of ours happens in a process that our threads made multi-threaded
+        # (Python 3.12+ warns about that, rightly), even when several pools are created.
         launched: list[tuple[Any, Any]] = []
         try:
             for _ in range(processes):
                 launched.append(self._launch())
+            if use_template:
+                self._template = _forktemplate.ForkTemplate(
+                    ctx, _worker, (initializer, initargs, maxtasks))
         except BaseException:
             _stop_launched(launched)
             self._close_handles()
             raise
         for process, conn in launched:
             self._adopt(process, conn)
-        self._thread.start()
+
+    def _start_thread(self) -> None:
+        """Start the manager thread, once (callers hold ``_lock``)."""
+        if not self._thread_started:
+            self._thread_started = True
+            self._thread.start()
 
     # -- called from any thread ---------------------------------------------------------
 
@@ -706,6 +720,8 @@ class _Core:
                 raise self._not_running()
             self.jobs[job._key] = job
             self._inbox.append(entry)
+            if not self._thread_started:
+                self._start_thread()
         # A busy manager looks at the inbox on every round; only a sleeping one needs waking.
         if self._sleeping and not self._woken:
             self._woken = True
@@ -726,12 +742,14 @@ class _Core:
         with self._lock:
             if self.state == _RUN:
                 self.state = _CLOSE
+            self._start_thread()
         self._wake()
 
     def terminate(self) -> None:
         with self._lock:
             if self.state in (_RUN, _CLOSE):
                 self.state = _TERMINATE
+            self._start_thread()
         self._wake()
         if threading.current_thread() is not self._thread and self._thread.is_alive():
             self._thread.join()
@@ -1011,6 +1029,15 @@ class _Core:
                 self._on_exit(worker)
 
     def _start_worker(self) -> None:
+        """Start a replacement worker: a fork pool's template forks it (see _forktemplate)."""
+        if self._template is not None:
+            try:
+                self._adopt(*self._template.start_worker())
+                return
+            except OSError:
+                # The template is gone (killed?): fork directly, as a pool without one.
+                self._template.close()
+                self._template = None
         self._adopt(*self._launch())
 
     def _launch(self) -> tuple[Any, Any]:
@@ -1100,6 +1127,8 @@ class _Core:
             worker.conn.close()
         self._wake_r.close()
         self._wake_w.close()
+        if self._template is not None:
+            self._template.close()
 
 
 def _stop_launched(launched: list[tuple[Any, Any]]) -> None:
@@ -1181,8 +1210,10 @@ class Pool:
         # Workers start through ``context.Process`` (via ``Pool.Process``), looked up at each
         # start: code that substitutes the context's Process is honoured, as by the stdlib.
         self._ctx = context
-        self._core = _Core(context, type(self).Process, processes, initializer,
-                           tuple(initargs), maxtasksperchild)
+        factory = type(self).Process
+        self._core = _Core(context, factory, processes, initializer, tuple(initargs),
+                           maxtasksperchild,
+                           _forktemplate.available(context, factory, Pool.Process))
         # When the pool is garbage collected, terminate() is called at once (processing
         # 0.52). Results hold the pool, but the manager holds only their jobs (see above).
         self._finalizer = weakref.finalize(self, self._core.terminate)
