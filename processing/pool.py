@@ -1078,9 +1078,10 @@ class _Core:
         self._abort_all(lambda: BrokenPoolError(reason))
 
     def _abort_all(self, make_error: Callable[[], BaseException]) -> None:
-        with self._lock:
-            self._inbox.clear()
-            jobs = list(self.jobs.values())
+        # The state is no longer RUN, so nothing is submitted any more: no lock is needed
+        # (and none is held here, where a collection could run a pool's finalizer).
+        self._inbox.clear()
+        jobs = list(self.jobs.values())
         self._pending.clear()
         for worker in self.workers:
             worker.held.clear()
