@@ -5,7 +5,8 @@ to the workers and reads their results. So the parent always knows which tasks a
 holds: when a worker dies (a signal, ``os._exit``, a crash), when a result or exception
 cannot be pickled or unpickled, or when a task overruns its timeout, exactly that task fails
 with an error that says what happened, and the dead worker is replaced. Workers watch their
-parent and exit as soon as it is gone.
+parent and exit as soon as it is gone. A fork pool forks its replacements from a template
+process (``_forktemplate``), never from the parent once the manager thread runs.
 """
 
 from __future__ import annotations
