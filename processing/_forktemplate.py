@@ -97,7 +97,14 @@ class ForkTemplate:
     def close(self, timeout: float = 5.0) -> None:
         """End the template (it ends the workers it still has) and reap it."""
         with self._lock:
+            # Said, not left to EOF: processes forked later by this program hold copies
+            # of our end of the socket.
+            try:
+                self._sock.sendall(pickle.dumps(("exit",)))
+            except OSError:
+                pass
             self._sock.close()
+            self.gone = True
         self._process.join(timeout)
         if self._process.exitcode is None:
             self._process.kill()
@@ -185,6 +192,8 @@ def _serve(sock: socket.socket, pools_end: socket.socket, ctx: Any,
             if not data:
                 return
             request = pickle.loads(data)
+            if request[0] == "exit":
+                return
             if request[0] == "start":
                 _start(sock, ctx, target, args, workers)
             else:

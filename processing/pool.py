@@ -707,10 +707,17 @@ class _Core:
             self._adopt(process, conn)
 
     def _start_thread(self) -> None:
-        """Start the manager thread, once (callers hold ``_lock``)."""
+        """Start a manager thread unless one runs (callers hold ``_lock``)."""
         if not self._thread_started:
             self._thread_started = True
-            self._thread.start()
+            if self._thread.ident is not None:  # an earlier one ended while the pool idled
+                self._thread = threading.Thread(target=self._main, name="processing-pool",
+                                                daemon=True)
+            try:
+                self._thread.start()
+            except BaseException:
+                self._thread_started = False
+                raise
 
     # -- called from any thread ---------------------------------------------------------
 
@@ -743,39 +750,58 @@ class _Core:
         with self._lock:
             if self.state == _RUN:
                 self.state = _CLOSE
-            self._start_thread()
+            inline = self._start_or_claim()
         self._wake()
+        if inline:
+            self._main()
 
     def terminate(self) -> None:
         with self._lock:
             if self.state in (_RUN, _CLOSE):
                 self.state = _TERMINATE
-            self._start_thread()
+            inline = self._start_or_claim()
         self._wake()
-        if threading.current_thread() is not self._thread and self._thread.is_alive():
+        if inline:
+            self._main()
+        elif threading.current_thread() is not self._thread and self._thread.is_alive():
             self._thread.join()
+
+    def _start_or_claim(self) -> bool:
+        """Start a manager thread if none runs; True if none can be started (at interpreter
+        shutdown, Python 3.12) and the caller must do the manager's work itself."""
+        try:
+            self._start_thread()
+        except RuntimeError:
+            self._thread_started = True  # no other thread will start: the caller manages
+            return True
+        return False
 
     def join(self, timeout: float | None = None) -> None:
         if self.state == _RUN:
             raise ValueError("join() needs close() or terminate() first")
         if threading.current_thread() is self._thread:
             raise RuntimeError("join() cannot be called from a pool callback")
-        self._thread.join(timeout)
+        if self._thread.ident is not None:  # else close() or terminate() did the work
+            self._thread.join(timeout)
 
     # -- the manager thread -------------------------------------------------------------
 
     def _main(self) -> None:
+        done = True
         try:
-            self._loop()
+            done = self._loop()
         except BaseException as exc:  # noqa: BLE001
             traceback.print_exc()
             self._break(f"the pool's manager thread failed ({_summary(exc)}); this is a bug "
                         "in processing: please report it with the traceback printed above")
             self._kill_workers()
         finally:
-            self._close_handles()
+            if done:
+                self._close_handles()
 
-    def _loop(self) -> None:
+    def _loop(self) -> bool:
+        """Manage the pool until it has ended (True), or has been idle for a heartbeat
+        (False: the thread exits, and the next call to the pool starts a new one)."""
         poll = self._poller.poll
         while True:
             # Announce the sleep before the last look at the inbox (see ``submit``).
@@ -787,11 +813,28 @@ class _Core:
             if self._inbox:
                 self._take_inbox()
             if self.state != _RUN and self._finish():
-                return
+                return True
             if self._timed:
                 self._check_deadlines()
             if not handlers:
                 self._check_alive()
+                if self._idle_exit():
+                    return False
+
+    def _idle_exit(self) -> bool:
+        """Whether the thread may end: nothing to do, and no call can give it work unseen.
+
+        An idle pool without a thread lets the program (or another pool) fork without
+        forking a multi-threaded process; a worker that dies meanwhile is seen (and
+        replaced) by the next thread at once, its sentinel being ready.
+        """
+        if self.state != _RUN or self._pending or any(w.held for w in self.workers):
+            return False
+        with self._lock:
+            if self.state != _RUN or self._inbox or self.jobs:
+                return False
+            self._thread_started = False
+        return True
 
     def _timeout(self) -> float:
         if not self._timed:

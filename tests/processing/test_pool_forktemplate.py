@@ -110,10 +110,16 @@ import processing
 def pids(_=None):
     return os.getpid(), os.getppid()
 
+def die(_=None):
+    os._exit(1)
+
 if __name__ == "__main__":
-    pool = processing.getContext("fork").Pool(1, maxtasksperchild=1)
-    pool.apply(pids)
-    worker, template = pool.apply(pids)
+    pool = processing.getContext("fork").Pool(1)
+    try:
+        pool.apply(die)
+    except processing.pool.WorkerLostError:
+        pass
+    worker, template = pool.apply(pids)  # the replacement, forked by the template
     print(worker, template, flush=True)
     time.sleep(60)
 """
