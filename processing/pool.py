@@ -657,7 +657,9 @@ class _Core:
 
     Only the manager thread touches workers and tasks. Other threads hand it work through
     ``_inbox`` and wake it through a socket, so a submission takes no lock that the manager
-    holds while it works.
+    holds while it works. The thread starts with the first call and ends when the pool has
+    been idle for a heartbeat (the next call starts another); where no thread may start (at
+    interpreter exit on 3.12), ``close()`` and ``terminate()`` do its work themselves.
     """
 
     def __init__(self, ctx: Any, process_factory: Callable[..., Any], processes: int,
