@@ -712,14 +712,15 @@ class _Core:
         """Start a manager thread unless one runs (callers hold ``_lock``)."""
         if not self._thread_started:
             self._thread_started = True
-            if self._thread.ident is not None:  # an earlier one ended while the pool idled
-                self._thread = threading.Thread(target=self._main, name="processing-pool",
-                                                daemon=True)
+            # A new Thread object every time: an earlier one may have ended while the pool
+            # idled, or failed to start (a Thread cannot be started twice).
+            thread = threading.Thread(target=self._main, name="processing-pool", daemon=True)
             try:
-                self._thread.start()
+                thread.start()
             except BaseException:
                 self._thread_started = False
                 raise
+            self._thread = thread
 
     # -- called from any thread ---------------------------------------------------------
 
