@@ -714,13 +714,13 @@ class _Core:
             self._thread_started = True
             # A new Thread object every time: an earlier one may have ended while the pool
             # idled, or failed to start (a Thread cannot be started twice).
-            thread = threading.Thread(target=self._main, name="processing-pool", daemon=True)
+            self._thread = threading.Thread(target=self._main, name="processing-pool",
+                                            daemon=True)
             try:
-                thread.start()
+                self._thread.start()
             except BaseException:
                 self._thread_started = False
                 raise
-            self._thread = thread
 
     # -- called from any thread ---------------------------------------------------------
 
