@@ -241,7 +241,14 @@ def _watch_parent() -> None:
             if os.getppid() != ppid:
                 os._exit(1)
 
-    threading.Thread(target=watch, name="processing-pool-parent-watch", daemon=True).start()
+    for attempt in range(10):
+        try:
+            threading.Thread(target=watch, name="processing-pool-parent-watch",
+                             daemon=True).start()
+            return
+        except RuntimeError:  # no thread to be had now (EAGAIN): try again shortly
+            time.sleep(0.05 * (attempt + 1))
+    # Still none: work on; a read from the closed connection ends the worker instead.
 
 
 def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tuple,
