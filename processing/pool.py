@@ -248,7 +248,7 @@ def _watch_parent() -> None:
             return
         except RuntimeError:  # no thread to be had now (EAGAIN): try again shortly
             time.sleep(0.05 * (attempt + 1))
-    # Still none: work on; a read from the closed connection ends the worker instead.
+    # Still none: work on without it; the worker then ends only when its connection does.
 
 
 def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tuple,
