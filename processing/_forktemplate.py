@@ -77,7 +77,8 @@ class ForkTemplate:
             if reply[0] != "started" or len(fds) != 2:
                 for fd in fds:
                     os.close(fd)
-                raise OSError(f"the pool's fork template could not start a worker: {reply[1]}")
+                error = BlockingIOError if reply[0] == "busy" else OSError
+                raise error(f"the pool's fork template could not start a worker: {reply[1]}")
         _, pid, name = reply
         return TemplateWorker(self, pid, name, fds[1]), Connection(fds[0])
 
@@ -215,7 +216,8 @@ def _start(sock: socket.socket, ctx: Any, target: Callable[..., None], args: tup
         process.start()
     except Exception as exc:  # noqa: BLE001 - the pool reports it as a failed start
         parent_end.close()
-        sock.sendall(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
+        kind = "busy" if isinstance(exc, BlockingIOError) else "failed"
+        sock.sendall(pickle.dumps((kind, f"{type(exc).__name__}: {exc}")))
         return
     finally:
         child_end.close()

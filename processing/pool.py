@@ -1061,7 +1061,7 @@ class _Core:
             worker.process.close()
         if self.state == _RUN or (self.state == _CLOSE and self._pending):
             try:
-                self._start_worker()
+                self._start_replacement()
             except Exception as exc:  # noqa: BLE001 - a failed start breaks the pool
                 self._break(f"the pool could not start a worker to replace one that ended "
                             f"({_summary(exc)})")
@@ -1082,12 +1082,26 @@ class _Core:
             if worker.held and worker.process.exitcode is not None:
                 self._on_exit(worker)
 
+    def _start_replacement(self) -> None:
+        """Start a worker in place of one that ended; a fork refused for want of resources
+        for the moment (EAGAIN) is tried again for a while before the pool gives up."""
+        for delay in (0.05, 0.1, 0.2, 0.4, 0.8, None):
+            try:
+                self._start_worker()
+                return
+            except BlockingIOError:
+                if delay is None:
+                    raise
+                time.sleep(delay)
+
     def _start_worker(self) -> None:
         """Start a replacement worker: a fork pool's template forks it (see _forktemplate)."""
         if self._template is not None:
             try:
                 self._adopt(*self._template.start_worker())
                 return
+            except BlockingIOError:
+                raise  # no process to be had for now: the caller may try again
             except OSError:
                 # The template is gone (killed?): fork directly, as a pool without one.
                 self._template.close()

@@ -394,3 +394,27 @@ def test_pools_and_executors_left_open_at_exit_end_cleanly(tmp_path, start_metho
     assert not result.timed_out and result.returncode == 0, result.stderr
     assert result.stdout.split() == ["[0,", "1,", "4,", "9]", "9"]
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+def test_a_replacement_refused_for_now_is_tried_again(ctx, monkeypatch):
+    # fork(): EAGAIN when the machine is short of processes for a moment.
+    refusals = []
+
+    def refusing_twice(start):
+        def refuse():
+            if len(refusals) < 2:
+                refusals.append(1)
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+            return start()
+        return refuse
+
+    with ctx.Pool(1) as pool:
+        core = pool._core
+        monkeypatch.setattr(core, "_launch", refusing_twice(core._launch))
+        if core._template is not None:  # a fork pool's replacements come from its template
+            monkeypatch.setattr(core._template, "start_worker",
+                                refusing_twice(core._template.start_worker))
+        with pytest.raises(processing.pool.WorkerLostError):
+            pool.apply(os._exit, (3,))
+        assert pool.apply(square, (6,)) == 36
+        assert len(refusals) == 2
