@@ -73,8 +73,13 @@ class _FutureJob(_Job):
         if self._claimed:
             return True  # taken before, then put back to be sent later
         self._claimed = True
-        if self._future.set_running_or_notify_cancel():
-            return True
+        if self._key not in self._jobs:
+            return False  # already failed (the pool broke while it waited)
+        try:
+            if self._future.set_running_or_notify_cancel():
+                return True
+        except RuntimeError:
+            pass  # failed by another thread between the check above and now
         self._jobs.pop(self._key, None)
         return False
 

@@ -5,7 +5,8 @@ to the workers and reads their results. So the parent always knows which tasks a
 holds: when a worker dies (a signal, ``os._exit``, a crash), when a result or exception
 cannot be pickled or unpickled, or when a task overruns its timeout, exactly that task fails
 with an error that says what happened, and the dead worker is replaced. Workers watch their
-parent and exit as soon as it is gone.
+parent and exit as soon as it is gone. A fork pool forks its replacements from a template
+process (``_forktemplate``), never from the parent once the manager thread runs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from multiprocessing.connection import wait as _wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any, Callable, ClassVar
 
+from processing import _forktemplate
 from processing.connection import Pipe
 
 __all__ = [
@@ -239,7 +241,14 @@ def _watch_parent() -> None:
             if os.getppid() != ppid:
                 os._exit(1)
 
-    threading.Thread(target=watch, name="processing-pool-parent-watch", daemon=True).start()
+    for attempt in range(10):
+        try:
+            threading.Thread(target=watch, name="processing-pool-parent-watch",
+                             daemon=True).start()
+            return
+        except RuntimeError:  # no thread to be had now (EAGAIN): try again shortly
+            time.sleep(0.05 * (attempt + 1))
+    # Still none: work on without it; the worker then ends only when its connection does.
 
 
 def _worker(conn: Any, initializer: Callable[..., object] | None, initargs: tuple,
@@ -655,13 +664,17 @@ class _Core:
 
     Only the manager thread touches workers and tasks. Other threads hand it work through
     ``_inbox`` and wake it through a socket, so a submission takes no lock that the manager
-    holds while it works.
+    holds while it works. The thread starts with the first call and ends when the pool has
+    been idle for a heartbeat (the next call starts another); where no thread may start (at
+    interpreter exit on 3.12), ``close()`` and ``terminate()`` do its work themselves.
     """
 
     def __init__(self, ctx: Any, process_factory: Callable[..., Any], processes: int,
-                 initializer: Any, initargs: tuple, maxtasks: int | None) -> None:
+                 initializer: Any, initargs: tuple, maxtasks: int | None,
+                 use_template: bool = False) -> None:
         self._ctx = ctx
         self._process_factory = process_factory
+        self._template: _forktemplate.ForkTemplate | None = None
         self.processes = processes
         self._initializer, self._initargs, self._maxtasks = initializer, initargs, maxtasks
         self.state = _RUN
@@ -683,19 +696,38 @@ class _Core:
         self._timed = 0  # tasks with a timeout that were sent and have not finished
         self._run_time = _SHORT_TASK  # moving average of how long a task takes, in seconds
         self._thread = threading.Thread(target=self._main, name="processing-pool", daemon=True)
-        # Every worker is started before the manager thread, so that forking them does not
-        # happen in a multi-threaded process (Python 3.12+ warns about that, rightly).
+        self._thread_started = False
+        # The workers (and a fork pool's template, which forks their replacements) start
+        # before the manager thread, and that starts with the first call to the pool: so
+        # no fork of ours happens in a process that our threads made multi-threaded
+        # (Python 3.12+ warns about that, rightly), even when several pools are created.
         launched: list[tuple[Any, Any]] = []
         try:
             for _ in range(processes):
                 launched.append(self._launch())
+            if use_template:
+                self._template = _forktemplate.ForkTemplate(
+                    ctx, _worker, (initializer, initargs, maxtasks))
         except BaseException:
             _stop_launched(launched)
             self._close_handles()
             raise
         for process, conn in launched:
             self._adopt(process, conn)
-        self._thread.start()
+
+    def _start_thread(self) -> None:
+        """Start a manager thread unless one runs (callers hold ``_lock``)."""
+        if not self._thread_started:
+            self._thread_started = True
+            # A new Thread object every time: an earlier one may have ended while the pool
+            # idled, or failed to start (a Thread cannot be started twice).
+            self._thread = threading.Thread(target=self._main, name="processing-pool",
+                                            daemon=True)
+            try:
+                self._thread.start()
+            except BaseException:
+                self._thread_started = False
+                raise
 
     # -- called from any thread ---------------------------------------------------------
 
@@ -706,6 +738,8 @@ class _Core:
                 raise self._not_running()
             self.jobs[job._key] = job
             self._inbox.append(entry)
+            if not self._thread_started:
+                self._start_thread()
         # A busy manager looks at the inbox on every round; only a sleeping one needs waking.
         if self._sleeping and not self._woken:
             self._woken = True
@@ -726,37 +760,58 @@ class _Core:
         with self._lock:
             if self.state == _RUN:
                 self.state = _CLOSE
+            inline = self._start_or_claim()
         self._wake()
+        if inline:
+            self._main()
 
     def terminate(self) -> None:
         with self._lock:
             if self.state in (_RUN, _CLOSE):
                 self.state = _TERMINATE
+            inline = self._start_or_claim()
         self._wake()
-        if threading.current_thread() is not self._thread and self._thread.is_alive():
+        if inline:
+            self._main()
+        elif threading.current_thread() is not self._thread and self._thread.is_alive():
             self._thread.join()
+
+    def _start_or_claim(self) -> bool:
+        """Start a manager thread if none runs; True if none can be started (at interpreter
+        shutdown, Python 3.12) and the caller must do the manager's work itself."""
+        try:
+            self._start_thread()
+        except RuntimeError:
+            self._thread_started = True  # no other thread will start: the caller manages
+            return True
+        return False
 
     def join(self, timeout: float | None = None) -> None:
         if self.state == _RUN:
             raise ValueError("join() needs close() or terminate() first")
         if threading.current_thread() is self._thread:
             raise RuntimeError("join() cannot be called from a pool callback")
-        self._thread.join(timeout)
+        if self._thread.ident is not None:  # else close() or terminate() did the work
+            self._thread.join(timeout)
 
     # -- the manager thread -------------------------------------------------------------
 
     def _main(self) -> None:
+        done = True
         try:
-            self._loop()
+            done = self._loop()
         except BaseException as exc:  # noqa: BLE001
             traceback.print_exc()
             self._break(f"the pool's manager thread failed ({_summary(exc)}); this is a bug "
                         "in processing: please report it with the traceback printed above")
             self._kill_workers()
         finally:
-            self._close_handles()
+            if done:
+                self._close_handles()
 
-    def _loop(self) -> None:
+    def _loop(self) -> bool:
+        """Manage the pool until it has ended (True), or has been idle for a heartbeat
+        (False: the thread exits, and the next call to the pool starts a new one)."""
         poll = self._poller.poll
         while True:
             # Announce the sleep before the last look at the inbox (see ``submit``).
@@ -768,11 +823,28 @@ class _Core:
             if self._inbox:
                 self._take_inbox()
             if self.state != _RUN and self._finish():
-                return
+                return True
             if self._timed:
                 self._check_deadlines()
             if not handlers:
                 self._check_alive()
+                if self._idle_exit():
+                    return False
+
+    def _idle_exit(self) -> bool:
+        """Whether the thread may end: nothing to do, and no call can give it work unseen.
+
+        An idle pool without a thread lets the program (or another pool) fork without
+        forking a multi-threaded process; a worker that dies meanwhile is seen (and
+        replaced) by the next thread at once, its sentinel being ready.
+        """
+        if self.state != _RUN or self._pending or any(w.held for w in self.workers):
+            return False
+        with self._lock:
+            if self.state != _RUN or self._inbox or self.jobs:
+                return False
+            self._thread_started = False
+        return True
 
     def _timeout(self) -> float:
         if not self._timed:
@@ -989,7 +1061,7 @@ class _Core:
             worker.process.close()
         if self.state == _RUN or (self.state == _CLOSE and self._pending):
             try:
-                self._start_worker()
+                self._start_replacement()
             except Exception as exc:  # noqa: BLE001 - a failed start breaks the pool
                 self._break(f"the pool could not start a worker to replace one that ended "
                             f"({_summary(exc)})")
@@ -1010,7 +1082,30 @@ class _Core:
             if worker.held and worker.process.exitcode is not None:
                 self._on_exit(worker)
 
+    def _start_replacement(self) -> None:
+        """Start a worker in place of one that ended; a fork refused for want of resources
+        for the moment (EAGAIN) is tried again for a while before the pool gives up."""
+        for delay in (0.05, 0.1, 0.2, 0.4, 0.8, None):
+            try:
+                self._start_worker()
+                return
+            except BlockingIOError:
+                if delay is None:
+                    raise
+                time.sleep(delay)
+
     def _start_worker(self) -> None:
+        """Start a replacement worker: a fork pool's template forks it (see _forktemplate)."""
+        if self._template is not None:
+            try:
+                self._adopt(*self._template.start_worker())
+                return
+            except BlockingIOError:
+                raise  # no process to be had for now: the caller may try again
+            except OSError:
+                # The template is gone (killed?): fork directly, as a pool without one.
+                self._template.close()
+                self._template = None
         self._adopt(*self._launch())
 
     def _launch(self) -> tuple[Any, Any]:
@@ -1051,9 +1146,10 @@ class _Core:
         self._abort_all(lambda: BrokenPoolError(reason))
 
     def _abort_all(self, make_error: Callable[[], BaseException]) -> None:
-        with self._lock:
-            self._inbox.clear()
-            jobs = list(self.jobs.values())
+        # The state is no longer RUN, so nothing is submitted any more: no lock is needed
+        # (and none is held here, where a collection could run a pool's finalizer).
+        self._inbox.clear()
+        jobs = list(self.jobs.values())
         self._pending.clear()
         for worker in self.workers:
             worker.held.clear()
@@ -1100,6 +1196,8 @@ class _Core:
             worker.conn.close()
         self._wake_r.close()
         self._wake_w.close()
+        if self._template is not None:
+            self._template.close()
 
 
 def _stop_launched(launched: list[tuple[Any, Any]]) -> None:
@@ -1181,8 +1279,10 @@ class Pool:
         # Workers start through ``context.Process`` (via ``Pool.Process``), looked up at each
         # start: code that substitutes the context's Process is honoured, as by the stdlib.
         self._ctx = context
-        self._core = _Core(context, type(self).Process, processes, initializer,
-                           tuple(initargs), maxtasksperchild)
+        factory = type(self).Process
+        self._core = _Core(context, factory, processes, initializer, tuple(initargs),
+                           maxtasksperchild,
+                           _forktemplate.available(context, factory, Pool.Process))
         # When the pool is garbage collected, terminate() is called at once (processing
         # 0.52). Results hold the pool, but the manager holds only their jobs (see above).
         self._finalizer = weakref.finalize(self, self._core.terminate)

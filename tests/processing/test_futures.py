@@ -81,7 +81,8 @@ def sleep_then(x, seconds):
     return x
 
 
-def exit_hard(code):
+def exit_hard(code, delay=0.0):
+    time.sleep(delay)  # so that a test can submit more before the worker dies
     os._exit(code)
 
 
@@ -240,7 +241,7 @@ def test_submit_after_shutdown_raises_runtime_error(new_executor):
 
 def test_a_dead_worker_breaks_the_executor(new_executor):
     ex = new_executor(1)
-    dying = ex.submit(exit_hard, 3)
+    dying = ex.submit(exit_hard, 3, 0.5)
     queued = ex.submit(sleep_then, 4, 0.0)
     with pytest.raises(BrokenProcessPool):
         dying.result(20)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -317,3 +318,103 @@ def test_processing_052_ex_pool_example_runs():
     for line in ("callbacks succeeded", "close() succeeded", "terminate() succeeded",
                  "garbage collection succeeded"):
         assert line in out, out
+
+
+FORK_WARNING_PROGRAM = """
+import warnings, processing
+from processing.futures import ProcessPoolExecutor
+def square(x):
+    return x * x
+if __name__ == "__main__":
+    warnings.simplefilter("error", DeprecationWarning)
+    ctx = processing.getContext("fork")
+    with ctx.Pool(2) as pool:
+        assert pool.map(square, range(10)) == [x * x for x in range(10)]
+    with ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        assert list(ex.map(square, range(4))) == [0, 1, 4, 9]
+    print("no warning")
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12) or "fork" not in processing.allStartMethods(),
+                    reason="Python 3.12+ warns when a multi-threaded process forks")
+def test_starting_a_fork_pool_does_not_warn_about_threads(tmp_path):
+    # The workers are forked before the pool's manager thread starts (issue 11 item 7).
+    script = tmp_path / "app.py"
+    script.write_text(FORK_WARNING_PROGRAM)
+    result = run_guarded([sys.executable, "-W", "error::DeprecationWarning", str(script)],
+                         timeout=60, max_procs=10, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "no warning"
+    assert "multi-threaded" not in result.stderr
+
+
+# ------------------------------------------------------------ the manager thread's life
+
+
+def test_an_idle_pool_lets_its_manager_thread_go_and_still_serves(ctx):
+    with ctx.Pool(2) as pool:
+        assert pool.map(square, range(4)) == [0, 1, 4, 9]
+        assert wait_until(lambda: not pool._core._thread.is_alive(), 10.0)
+        victim = pool._pool[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        assert wait_until(lambda: not victim.is_alive(), 10.0)
+        assert pool.map(square, range(6)) == [x * x for x in range(6)]
+        assert victim not in pool._pool, pool._pool  # replaced on the next call
+        assert len(pool._pool) == 2
+
+
+AT_EXIT_PROGRAM = """
+import time, processing
+from processing.futures import ProcessPoolExecutor
+def square(x):
+    return x * x
+def slow(x):
+    time.sleep(0.3)
+    return x
+if __name__ == "__main__":
+    ctx = processing.getContext()
+    used = ctx.Pool(2)
+    print(used.map(square, range(4)))
+    time.sleep(1.5)  # its manager thread has gone idle
+    unused = ctx.Pool(1)  # never had one
+    busy = ProcessPoolExecutor(1, mp_context=ctx)
+    pending = busy.submit(slow, 5)  # still running at exit: waited for, as by the stdlib
+    print(ProcessPoolExecutor(1, mp_context=ctx).submit(square, 3).result(20))
+"""
+
+
+def test_pools_and_executors_left_open_at_exit_end_cleanly(tmp_path, start_method):
+    # Python 3.12 refuses to start threads at exit: ending a pool then needs none.
+    script = tmp_path / "app.py"
+    script.write_text(AT_EXIT_PROGRAM)
+    env = dict(os.environ, PROCESSING_START_METHOD=start_method)
+    result = run_guarded([sys.executable, str(script)], timeout=60, max_procs=16,
+                         cwd=tmp_path, env=env)
+    assert not result.timed_out and result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[0,", "1,", "4,", "9]", "9"]
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+def test_a_replacement_refused_for_now_is_tried_again(ctx, monkeypatch):
+    # fork(): EAGAIN when the machine is short of processes for a moment.
+    refusals = []
+
+    def refusing_twice(start):
+        def refuse():
+            if len(refusals) < 2:
+                refusals.append(1)
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+            return start()
+        return refuse
+
+    with ctx.Pool(1) as pool:
+        core = pool._core
+        monkeypatch.setattr(core, "_launch", refusing_twice(core._launch))
+        if core._template is not None:  # a fork pool's replacements come from its template
+            monkeypatch.setattr(core._template, "start_worker",
+                                refusing_twice(core._template.start_worker))
+        with pytest.raises(processing.pool.WorkerLostError):
+            pool.apply(os._exit, (3,))
+        assert pool.apply(square, (6,)) == 36
+        assert len(refusals) == 2
