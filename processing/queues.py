@@ -231,8 +231,9 @@ def _counted(kind: type, items: list[Any], count: int) -> Any:
     return entry
 
 
-#: The queues of this process whose feeder runs, paused around a fork (``_before_fork``).
+#: The queues of this process whose feeder runs, and those paused for a fork under way.
 _feeding: weakref.WeakSet[Queue] = weakref.WeakSet()
+_paused_for_fork: list[Queue] = []
 
 
 def _before_fork() -> None:
@@ -240,15 +241,24 @@ def _before_fork() -> None:
     sees no thread of ours (Python 3.12+ warns about forking a multi-threaded process)."""
     for queue in list(_feeding):
         queue._pause_feeder()
+        _paused_for_fork.append(queue)
 
 
 def _after_fork_in_parent() -> None:
-    for queue in list(_feeding):
-        queue._resume_feeder()
+    while _paused_for_fork:
+        _paused_for_fork.pop()._resume_feeder()
+
+
+def _after_fork_in_child() -> None:
+    # A child started by processing resets its queues (``Queue._reset``); this is for a
+    # bare ``os.fork()``, whose child must not find its queues paused.
+    while _paused_for_fork:
+        _paused_for_fork.pop()._paused = False
 
 
 if _POSIX:
-    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
 # ------------------------------------------------------------------------- the reader side
