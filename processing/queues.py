@@ -336,7 +336,10 @@ class Queue(_stdlib.Queue):
             os.set_blocking(self._wfd, False)
         self._view = memoryview(self._state).cast("B")  # type: ignore[arg-type]
         self._reading = OwnedLock(self._rlock, self._repair, self._view, _RLOCK_HOLDER_AT)
-        self._writing = (OwnedLock(self._wlock, self._repair, self._view, _WLOCK_HOLDER_AT)
+        # A writer that dies inside a frame leaves the pipe cut: only a reader, once it read
+        # all that writer wrote, may release its lock (see ``_wait_readable``).
+        self._writing = (OwnedLock(self._wlock, self._repair, self._view, _WLOCK_HOLDER_AT,
+                                   waiters_repair=False)
                          if self._wlock is not None else None)
 
     # -- pickling in the caller -----------------------------------------------------------
@@ -742,18 +745,24 @@ class Queue(_stdlib.Queue):
 
     def _wait_readable(self, deadline: float | None) -> Any:
         """Wait until the pipe is readable (True) or ``deadline`` passed (False). While it
-        waits with the pipe empty, a dead holder of the write lock can write nothing more:
-        its lock is released and ``_DROPPED`` returned, for the caller to drop what that
-        writer left of its frame (everything unread before it was whole)."""
+        waits, a dead holder of the write lock is looked for: once it is dead and the pipe
+        is empty, that writer can add nothing more, so its lock is released and ``_DROPPED``
+        returned, for the caller to drop what it left of its frame (every frame before it
+        was whole: the write lock is held from a frame's first byte to its last)."""
         step = 0.02
+        fd = self._fd
         while True:
             wait = step if deadline is None else min(step, deadline - time.monotonic())
             if wait <= 0:
                 return False
-            if select.select([self._fd], [], [], wait)[0]:
+            if select.select([fd], [], [], wait)[0]:
                 return True
-            if self._writing.release_if_holder_died():
-                return _DROPPED
+            dead = self._writing.dead_holder()
+            if dead:
+                if select.select([fd], [], [], 0)[0]:  # it wrote more before it died
+                    return True
+                if self._writing.release_for(dead):
+                    return _DROPPED
             step = min(step * 2, 0.5)
 
     def _read_big_frame(self, start: int, end: int, deadline: float | None) -> Any:

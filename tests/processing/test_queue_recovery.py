@@ -123,6 +123,29 @@ def test_a_blocking_get_recovers_when_a_producer_dies_inside_a_big_object(ctx):
     producer.join(TIMEOUT)
 
 
+def _put_two(q):
+    q.put("b1")
+    q.put("b2")
+
+
+def test_a_producer_waiting_behind_one_killed_inside_a_big_object_gets_through_whole(ctx):
+    q = ctx.Queue()
+    first = ctx.Process(target=_put_big, args=(q,))
+    first.start()
+    _wait_for_data(q)  # it holds the write lock, inside its object: the pipe is full
+    second = ctx.Process(target=_put_two, args=(q,))
+    second.start()
+    time.sleep(0.2)  # its feeder now waits for the write lock
+    os.kill(first.pid, signal.SIGKILL)
+    first.join(TIMEOUT)
+    # The reader reads all the dead writer wrote, drops its cut object, then lets the
+    # waiting writer in: nothing of the second producer is read as part of the first's.
+    got = _bounded(lambda: [q.get(timeout=TIMEOUT) for _ in range(2)], 3 * TIMEOUT)
+    assert got.get("value") == ["b1", "b2"], got
+    second.join(TIMEOUT)
+    assert second.exitcode == 0
+
+
 def _hold_read_lock(q, ready):
     q._reading.acquire()
     ready.set()
