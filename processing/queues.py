@@ -86,8 +86,8 @@ _POSIX = sys.platform != "win32"
 _BURST_GAP = 0.001
 #: How long an idle feeder waits for more before it ends.
 _LINGER = 0.05
-#: How long a fork waits for a busy feeder to write what it took and end: one that cannot
-#: write (nobody reads yet and the pipe is full) is left running, as it must be.
+#: How long a fork waits for a busy feeder to write what it took and end: one that waits
+#: for room in the pipe (nobody reads yet) is left running at once, as it must be.
 _PAUSE_WAIT = 0.1
 
 _DROPPED = object()  # what a read returns for an object whose writer died mid-frame
@@ -206,12 +206,6 @@ def _write_some(fd: int, parts: list[Any]) -> list[Any]:
     return parts
 
 
-def _write_all(fd: int, parts: list[Any]) -> None:
-    """Write all of ``parts``, waiting for room in the pipe."""
-    while parts := _write_some(fd, parts):
-        select.select([], [fd], [])
-
-
 class _Batch(list):
     """The payloads of one ``putMany()`` in the feeder's backlog, and how many objects."""
 
@@ -320,6 +314,7 @@ class Queue(_stdlib.Queue):
         self._wake = threading.Lock()  # released to wake a waiting feeder
         self._wake.acquire()
         self._feeder_waits = False
+        self._blocked = False  # the feeder waits for room in the pipe
         self._paused = False
         self._linger = _LINGER
         self._joincancelled = False
@@ -513,11 +508,21 @@ class Queue(_stdlib.Queue):
             self._writing.acquire()
         try:
             if held is not None:
-                _write_all(self._wfd, held)
+                self._write_all(held)
             if payloads:
-                _write_all(self._wfd, _parts(payloads))
+                self._write_all(_parts(payloads))
         finally:
             self._writing.release()
+
+    def _write_all(self, parts: list[Any]) -> None:
+        """Write all of ``parts``, waiting for room in the pipe (``_blocked`` meanwhile)."""
+        fd = self._wfd
+        while parts := _write_some(fd, parts):
+            self._blocked = True
+            try:
+                select.select([], [fd], [])
+            finally:
+                self._blocked = False
 
     def _pause_feeder(self) -> None:
         """Before a fork: end the feeder once it wrote what it took (bounded: a feeder that
@@ -528,7 +533,9 @@ class Queue(_stdlib.Queue):
                 return
             self._paused = True
             self._wake_feeder()
-        thread.join(_PAUSE_WAIT)
+        deadline = time.monotonic() + _PAUSE_WAIT
+        while thread.is_alive() and not self._blocked and time.monotonic() < deadline:
+            thread.join(0.005)
 
     def _resume_feeder(self) -> None:
         with self._feed_lock:
