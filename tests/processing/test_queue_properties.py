@@ -94,6 +94,9 @@ class _QueueModel(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             self._drain()
+        except BaseException:
+            self.q.cancel_join_thread()  # what is left unread must not hold the test
+            raise
         finally:
             self.q.close()
             self.q.join_thread()
