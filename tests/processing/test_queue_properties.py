@@ -21,7 +21,7 @@ import processing
 from processing import Empty
 from processing import queues as wire
 
-TIMEOUT = 10
+TIMEOUT = 60  # generous: a loaded machine can starve the feeder thread for seconds
 
 #: A wire with a 512-byte read buffer (``SmallWire``): a 64 KiB buffer puts its edges
 #: where a test rarely lands (a batch frame whose head is cut by the end of a read took
