@@ -594,7 +594,16 @@ class Queue(_stdlib.Queue):
         return _loads_all(self._get_pickles(max_items, block, timeout))
 
     def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[Any]:
-        self._check_open()
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        if block and timeout is None:  # the common case, kept short
+            reading = self._reading
+            if not reading.acquire_nowait():
+                reading.acquire()
+            try:
+                return self._take(limit, None)
+            finally:
+                reading.release()
         if not block:
             deadline: float | None = 0.0
         elif timeout is None:
