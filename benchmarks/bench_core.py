@@ -97,25 +97,28 @@ def _raw_pipe_rate(n: int, size: int) -> float:
 # ------------------------------------------------------------------------------- queues
 
 
-def _producer(q, go, n: int, batch: int) -> None:
+def _producer(q, go, n: int, batch: int, size: int) -> None:
     q.put("ready")
     go.wait()
+    obj = b"x" * size
     if batch > 1:
-        chunk = [SMALL] * batch
+        chunk = [obj] * batch
         for _ in range(n // batch):
             q.putMany(chunk)
     else:
         put = q.put
         for _ in range(n):
-            put(SMALL)
+            put(obj)
 
 
-def _queue_rate(lib: str, producers: int, n: int, batch: int = 1) -> float:
-    """Objects per second from ``producers`` children (n in all) to one consumer, the parent."""
+def _queue_rate(lib: str, producers: int, n: int, batch: int = 1,
+                size: int = len(SMALL)) -> float:
+    """Objects of ``size`` bytes per second from ``producers`` children (n in all) to one
+    consumer, the parent; with ``batch`` > 1, putMany and getMany of that many."""
     ctx = LIBS[lib].get_context("fork")
     q = ctx.Queue()
     go = ctx.Event()
-    children = [ctx.Process(target=_producer, args=(q, go, n // producers, batch))
+    children = [ctx.Process(target=_producer, args=(q, go, n // producers, batch, size))
                 for _ in range(producers)]
     for c in children:
         c.start()
@@ -197,6 +200,17 @@ def run(quick: bool) -> list[dict]:
                         lambda: _queue_rate("processing", 1, msgs, 100),
                         lambda: _queue_rate("stdlib", 1, msgs), rounds=rounds, unit="msg/s",
                         target=">= 3", note="the stdlib has no batch API: its put/get per item"))
+    # Sizes on each side of the wire's edges: PIPE_BUF, the 64 KiB read buffer, big frames.
+    for label, size, count in (("64 B", 64, msgs), ("4 KiB", 4096, msgs // 4),
+                               ("64 KiB", 64 * 1024, big * 4), ("1 MiB", MIB, big)):
+        rows.append(compare(f"Queue put/get, {label}", *_pair(_queue_rate, 1, count, 1, size),
+                            rounds=rounds, unit="msg/s", target=">= 1.0"))
+        per = 100 if size <= 4096 else 10
+        rows.append(compare(f"Queue putMany + getMany ({per}), {label}",
+                            lambda c=count, s=size, k=per: _queue_rate("processing", 1, c, k, s),
+                            lambda c=count, s=size: _queue_rate("stdlib", 1, c, 1, s),
+                            rounds=rounds, unit="msg/s", target=">= 1.0",
+                            note="the stdlib has no batch API: its put/get per item"))
     ops = 100_000 if quick else 300_000
     rows.append(compare("Lock acquire+release", *_pair(_lock_rate, ops), rounds=rounds,
                         unit="ops/s", target=">= 1.0"))

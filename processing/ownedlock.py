@@ -60,15 +60,21 @@ def process_alive(pid: int) -> bool:
 class OwnedLock:
     """``lock`` (a process-shared ``Lock``) whose holder's pid is kept at ``offset`` in the
     shared buffer ``view``; ``repair`` is a second shared lock, held only to release the lock
-    of a dead holder. Each process builds its own ``OwnedLock`` over the same three."""
+    of a dead holder. Each process builds its own ``OwnedLock`` over the same three.
 
-    def __init__(self, lock: Any, repair: Any, view: memoryview, offset: int) -> None:
+    With ``waiters_repair`` false, ``acquire()`` waits even for a dead holder: only a caller
+    that knows the protected state is whole calls ``release_for()`` (a queue's reader, for
+    its write lock, once it read all that the dead writer wrote)."""
+
+    def __init__(self, lock: Any, repair: Any, view: memoryview, offset: int,
+                 waiters_repair: bool = True) -> None:
         self._lock = lock
         self._try = lock._semlock.acquire
         self._release = lock._semlock.release
         self._repair = repair
         self._view = view
         self._offset = offset
+        self._waiters_repair = waiters_repair
 
     def acquire(self, deadline: float | None = None) -> bool:
         """Take the lock, waiting until ``deadline`` (``time.monotonic()``; ``None``: for
@@ -82,8 +88,8 @@ class OwnedLock:
             if wait > 0 and self._try(True, wait):
                 _PID.pack_into(self._view, self._offset, os.getpid())
                 return True
-            if not self.release_if_holder_died() and deadline is not None \
-                    and time.monotonic() >= deadline:
+            repaired = self._waiters_repair and self.release_if_holder_died()
+            if not repaired and deadline is not None and time.monotonic() >= deadline:
                 return False
             step = min(step * 2, _LONGEST_CHECK)
 
@@ -102,10 +108,21 @@ class OwnedLock:
         """The pid of the process holding the lock, 0 if none (or not yet written)."""
         return _PID.unpack_from(self._view, self._offset)[0]
 
-    def release_if_holder_died(self) -> bool:
-        """Release the lock if the process holding it has died; whether it did."""
+    def dead_holder(self) -> int:
+        """The pid of the process holding the lock if that process has died, else 0."""
         pid = self.holder()
         if not pid or pid == os.getpid() or process_alive(pid):
+            return 0
+        return pid
+
+    def release_if_holder_died(self) -> bool:
+        """Release the lock if the process holding it has died; whether it did."""
+        return self.release_for(self.dead_holder())
+
+    def release_for(self, pid: int) -> bool:
+        """Release the lock in the place of ``pid``, a dead holder (see ``dead_holder``),
+        unless another process did first; whether this call did."""
+        if not pid:
             return False
         with self._repair:
             if self.holder() != pid:  # another waiter repaired it first

@@ -86,8 +86,8 @@ _POSIX = sys.platform != "win32"
 _BURST_GAP = 0.001
 #: How long an idle feeder waits for more before it ends.
 _LINGER = 0.05
-#: How long a fork waits for a busy feeder to write what it took and end: one that cannot
-#: write (nobody reads yet and the pipe is full) is left running, as it must be.
+#: How long a fork waits for a busy feeder to write what it took and end: one that waits
+#: for room in the pipe (nobody reads yet) is left running at once, as it must be.
 _PAUSE_WAIT = 0.1
 
 _DROPPED = object()  # what a read returns for an object whose writer died mid-frame
@@ -206,12 +206,6 @@ def _write_some(fd: int, parts: list[Any]) -> list[Any]:
     return parts
 
 
-def _write_all(fd: int, parts: list[Any]) -> None:
-    """Write all of ``parts``, waiting for room in the pipe."""
-    while parts := _write_some(fd, parts):
-        select.select([], [fd], [])
-
-
 class _Batch(list):
     """The payloads of one ``putMany()`` in the feeder's backlog, and how many objects."""
 
@@ -231,8 +225,9 @@ def _counted(kind: type, items: list[Any], count: int) -> Any:
     return entry
 
 
-#: The queues of this process whose feeder runs, paused around a fork (``_before_fork``).
+#: The queues of this process whose feeder runs, and those paused for a fork under way.
 _feeding: weakref.WeakSet[Queue] = weakref.WeakSet()
+_paused_for_fork: list[Queue] = []
 
 
 def _before_fork() -> None:
@@ -240,15 +235,24 @@ def _before_fork() -> None:
     sees no thread of ours (Python 3.12+ warns about forking a multi-threaded process)."""
     for queue in list(_feeding):
         queue._pause_feeder()
+        _paused_for_fork.append(queue)
 
 
 def _after_fork_in_parent() -> None:
-    for queue in list(_feeding):
-        queue._resume_feeder()
+    while _paused_for_fork:
+        _paused_for_fork.pop()._resume_feeder()
+
+
+def _after_fork_in_child() -> None:
+    # A child started by processing resets its queues (``Queue._reset``); this is for a
+    # bare ``os.fork()``, whose child must not find its queues paused.
+    while _paused_for_fork:
+        _paused_for_fork.pop()._paused = False
 
 
 if _POSIX:
-    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
 # ------------------------------------------------------------------------- the reader side
@@ -310,6 +314,7 @@ class Queue(_stdlib.Queue):
         self._wake = threading.Lock()  # released to wake a waiting feeder
         self._wake.acquire()
         self._feeder_waits = False
+        self._blocked = False  # the feeder waits for room in the pipe
         self._paused = False
         self._linger = _LINGER
         self._joincancelled = False
@@ -326,7 +331,10 @@ class Queue(_stdlib.Queue):
             os.set_blocking(self._wfd, False)
         self._view = memoryview(self._state).cast("B")  # type: ignore[arg-type]
         self._reading = OwnedLock(self._rlock, self._repair, self._view, _RLOCK_HOLDER_AT)
-        self._writing = (OwnedLock(self._wlock, self._repair, self._view, _WLOCK_HOLDER_AT)
+        # A writer that dies inside a frame leaves the pipe cut: only a reader, once it read
+        # all that writer wrote, may release its lock (see ``_wait_readable``).
+        self._writing = (OwnedLock(self._wlock, self._repair, self._view, _WLOCK_HOLDER_AT,
+                                   waiters_repair=False)
                          if self._wlock is not None else None)
 
     # -- pickling in the caller -----------------------------------------------------------
@@ -500,11 +508,21 @@ class Queue(_stdlib.Queue):
             self._writing.acquire()
         try:
             if held is not None:
-                _write_all(self._wfd, held)
+                self._write_all(held)
             if payloads:
-                _write_all(self._wfd, _parts(payloads))
+                self._write_all(_parts(payloads))
         finally:
             self._writing.release()
+
+    def _write_all(self, parts: list[Any]) -> None:
+        """Write all of ``parts``, waiting for room in the pipe (``_blocked`` meanwhile)."""
+        fd = self._wfd
+        while parts := _write_some(fd, parts):
+            self._blocked = True
+            try:
+                select.select([], [fd], [])
+            finally:
+                self._blocked = False
 
     def _pause_feeder(self) -> None:
         """Before a fork: end the feeder once it wrote what it took (bounded: a feeder that
@@ -515,7 +533,9 @@ class Queue(_stdlib.Queue):
                 return
             self._paused = True
             self._wake_feeder()
-        thread.join(_PAUSE_WAIT)
+        deadline = time.monotonic() + _PAUSE_WAIT
+        while thread.is_alive() and not self._blocked and time.monotonic() < deadline:
+            thread.join(0.005)
 
     def _resume_feeder(self) -> None:
         with self._feed_lock:
@@ -574,7 +594,16 @@ class Queue(_stdlib.Queue):
         return _loads_all(self._get_pickles(max_items, block, timeout))
 
     def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[Any]:
-        self._check_open()
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+        if block and timeout is None:  # the common case, kept short
+            reading = self._reading
+            if not reading.acquire_nowait():
+                reading.acquire()
+            try:
+                return self._take(limit, None)
+            finally:
+                reading.release()
         if not block:
             deadline: float | None = 0.0
         elif timeout is None:
@@ -732,18 +761,24 @@ class Queue(_stdlib.Queue):
 
     def _wait_readable(self, deadline: float | None) -> Any:
         """Wait until the pipe is readable (True) or ``deadline`` passed (False). While it
-        waits with the pipe empty, a dead holder of the write lock can write nothing more:
-        its lock is released and ``_DROPPED`` returned, for the caller to drop what that
-        writer left of its frame (everything unread before it was whole)."""
+        waits, a dead holder of the write lock is looked for: once it is dead and the pipe
+        is empty, that writer can add nothing more, so its lock is released and ``_DROPPED``
+        returned, for the caller to drop what it left of its frame (every frame before it
+        was whole: the write lock is held from a frame's first byte to its last)."""
         step = 0.02
+        fd = self._fd
         while True:
             wait = step if deadline is None else min(step, deadline - time.monotonic())
             if wait <= 0:
                 return False
-            if select.select([self._fd], [], [], wait)[0]:
+            if select.select([fd], [], [], wait)[0]:
                 return True
-            if self._writing.release_if_holder_died():
-                return _DROPPED
+            dead = self._writing.dead_holder()
+            if dead:
+                if select.select([fd], [], [], 0)[0]:  # it wrote more before it died
+                    return True
+                if self._writing.release_for(dead):
+                    return _DROPPED
             step = min(step * 2, 0.5)
 
     def _read_big_frame(self, start: int, end: int, deadline: float | None) -> Any:
