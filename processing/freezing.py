@@ -27,6 +27,10 @@ _STDLIB_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserv
 # Plain imports that may precede the helper call in the ``-c`` code.
 _HARMLESS_IMPORTS = frozenset({"sys", "os"})
 
+# Nuitka rewrites the stdlib's resource tracker launch, in the programs it compiles, as
+# ``<exe> [flags] --multiprocessing-resource-tracker FD``.
+_NUITKA_TRACKER = "--multiprocessing-resource-tracker"
+
 # Interpreter options that take a value; a frozen program receives them before ``-c``.
 _OPTIONS_WITH_VALUE = ("-W", "-X")
 
@@ -64,8 +68,11 @@ def recognise_launch(argv: Sequence[str]) -> tuple[str, list[str]] | None:
     if args[:1] == ["--multiprocessing-fork"]:
         return "stdlib-spawn", args[1:]
     i = 0
-    while i < len(args) and args[i].startswith("-") and args[i] != "-c":
+    while i < len(args) and args[i].startswith("-") and args[i] not in ("-c", _NUITKA_TRACKER):
         i += 2 if args[i] in _OPTIONS_WITH_VALUE else 1
+    if args[i : i + 1] == [_NUITKA_TRACKER] and args[i + 1 : i + 2] and args[i + 1].isdigit():
+        code = f"from multiprocessing.resource_tracker import main; main({int(args[i + 1])})"
+        return "stdlib-helper", [code]
     if args[i : i + 1] == ["-c"] and i + 1 < len(args) and _helper_call(args[i + 1]):
         return "stdlib-helper", [args[i + 1]]
     return None
@@ -119,6 +126,10 @@ def dispatch_launch(argv: Sequence[str] | None = None) -> None:
     if launch is None:
         return
     kind, args = launch
+    from processing.report import stand_in_streams
+
+    # A windowed program's child has no stdout/stderr; the stdlib's children write to them.
+    stand_in_streams()
     if kind == "processing":
         from processing import bootstrap
 

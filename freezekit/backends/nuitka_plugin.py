@@ -1,0 +1,84 @@
+"""freezekit's Nuitka plugin (``--user-plugin``), loaded by Nuitka only while it compiles.
+
+What Nuitka's own multiprocessing plugin (disabled by our backend) did, the way our entry
+script needs it:
+
+- the app's module gets the statement of ``nuitka.with_run_name``, so the entry script can
+  run it as ``__main__`` and children can import it as ``__mp_main__``;
+- before ``multiprocessing`` loads, ``sys.executable`` is the program (Nuitka leaves it
+  naming a ``python`` next to it that does not exist) and ``sys.frozen`` is set, which
+  Nuitka does not set but the stdlib, loky and multiprocess read to launch children as
+  ``<exe> --multiprocessing-fork``, a form the entry script's dispatch recognises;
+- ``multiprocessing.spawn._fixup_main_from_name``, with which stdlib spawn and forkserver
+  children import their parent's main module through ``runpy`` (which needs the source or
+  the byte code that a compiled module does not have), imports it compiled instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nuitka.plugins.PluginBase import NuitkaPluginBase
+
+from freezekit.backends.nuitka import APP_MODULE_ENV, RUN_NAME, with_run_name
+
+_FIXUP_MAIN = f"""\
+import importlib.util as _fk_util
+import multiprocessing.spawn as _fk_spawn
+import sys as _fk_sys
+
+
+def _fixup_main_from_name(mod_name):
+    # A compiled main module, imported as __mp_main__ (freezekit's Nuitka plugin).
+    current_main = _fk_sys.modules["__main__"]
+    if mod_name == "__main__" or mod_name.endswith(".__main__"):
+        return
+    if getattr(current_main.__spec__, "name", None) == mod_name:
+        return
+    _fk_spawn.old_main_modules.append(current_main)
+    spec = _fk_util.find_spec(mod_name)
+    main_module = _fk_util.module_from_spec(spec)
+    _fk_sys.modules["__main__"] = _fk_sys.modules["__mp_main__"] = main_module
+    setattr(_fk_sys, {RUN_NAME!r}, "__mp_main__")
+    try:
+        spec.loader.exec_module(main_module)
+    finally:
+        _fk_sys.__dict__.pop({RUN_NAME!r}, None)
+
+
+_fk_spawn._fixup_main_from_name = _fixup_main_from_name
+"""
+
+
+_PROGRAM = """\
+import sys
+
+_fk_info = globals().get("__uncompiled__", globals().get("__compiled__"))
+sys.executable = sys._base_executable = _fk_info.process_exe
+if not getattr(sys, "frozen", False):
+    sys.frozen = True
+"""
+
+
+class FreezekitNuitkaPlugin(NuitkaPluginBase):
+    """Compile the app so that freezekit's entry script can run it and children import it."""
+
+    plugin_name = "freezekit"
+    plugin_desc = "Run the app through freezekit's entry script (freezekit build)."
+
+    def onModuleSourceCode(self, module_name, source_filename, source_code):
+        if str(module_name) == os.environ.get(APP_MODULE_ENV):
+            return with_run_name(source_code)
+        return source_code
+
+    @staticmethod
+    def createPreModuleLoadCode(module):
+        if str(module.getFullName()) == "multiprocessing":
+            return _PROGRAM, "sys.executable and sys.frozen for child launches."
+        return None
+
+    @staticmethod
+    def createPostModuleLoadCode(module):
+        if str(module.getFullName()) == "multiprocessing.spawn":
+            return _FIXUP_MAIN, "Import a compiled main module in spawn children."
+        return None

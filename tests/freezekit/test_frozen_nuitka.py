@@ -1,0 +1,103 @@
+"""Executables built with Nuitka: the same guarantees as with PyInstaller and cx_Freeze.
+
+The scenario tests of test_frozen_pyinstaller run here again, against the same scenario app
+compiled once per session with ``--backend nuitka`` (a test module's own ``onedir`` fixture is
+the one its tests get). A Nuitka build compiles to C and takes about a minute here, so this
+module shares that one standalone build; the onefile mode is covered by the build tests of the
+parallel-library apps. Then what only Nuitka shows: it sets no ``sys.frozen`` and compiles the
+app, so its ``__file__`` is the would-be source path next to the executable.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from freezekit.guard import run_guarded
+from tests.freezekit.test_frozen_pyinstaller import (
+    MAX_PROCS,
+    SCENARIOS,
+    _built,
+    run,
+    test_a_child_starts_its_own_child,
+    test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb,
+    test_children_started_from_several_threads_at_once,
+    test_process_pool_executor_without_freeze_support,
+    test_processing_children_pool_queue_pipe_manager,
+    test_stdlib_multiprocessing_with_freeze_support,
+    test_stdlib_multiprocessing_without_freeze_support,
+    test_strict_argparse_rejects_unknown_arguments_but_children_never_reach_it,
+)
+
+pytestmark = [
+    pytest.mark.frozen, pytest.mark.guarded,
+    pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc"),
+    pytest.mark.skipif(importlib.util.find_spec("nuitka") is None,
+                       reason="Nuitka is not installed: pip install '.[nuitka]'"),
+    # One compile to C of the scenario app, shared by this module's tests.
+    pytest.mark.timeout(900),
+]
+
+BUILD_TIMEOUT = 900
+
+# The imported tests run here with this module's fixtures; __all__ says they are used.
+__all__ = [
+    "test_a_child_starts_its_own_child",
+    "test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb",
+    "test_children_started_from_several_threads_at_once",
+    "test_process_pool_executor_without_freeze_support",
+    "test_processing_children_pool_queue_pipe_manager",
+    "test_stdlib_multiprocessing_with_freeze_support",
+    "test_stdlib_multiprocessing_without_freeze_support",
+    "test_strict_argparse_rejects_unknown_arguments_but_children_never_reach_it",
+]
+
+
+def _nuitka_build(tmp: Path, script: Path, *options: str) -> subprocess.CompletedProcess:
+    """``freezekit build --backend nuitka``, with the time a compile to C can take."""
+    return subprocess.run(
+        [sys.executable, "-m", "freezekit", "build", str(script), "--backend", "nuitka",
+         "--distpath", str(tmp / "dist"), "--workpath", str(tmp / "build"), *options],
+        capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False)
+
+
+@pytest.fixture(scope="session")
+def onedir_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess:
+    # --no-check: the app calls freeze_support() in unusual places on purpose.
+    tmp = tmp_path_factory.mktemp("nuitka")
+    return _nuitka_build(tmp, SCENARIOS, "--no-check")
+
+
+@pytest.fixture(scope="session")
+def onedir(onedir_build: subprocess.CompletedProcess) -> Path:
+    return _built(onedir_build)
+
+
+def test_build_is_a_verified_folder_named_as_the_program(
+        onedir_build: subprocess.CompletedProcess, onedir: Path) -> None:
+    assert onedir_build.stdout.strip().splitlines()[-1] == str(onedir)
+    assert "with nuitka (onedir)" in onedir_build.stderr
+    assert "verified: children re-enter" in onedir_build.stderr
+    # Nuitka's own "scenarios.dist" folder, delivered where the other backends put theirs.
+    assert onedir.parent.name == "scenarios"
+    assert onedir.parent.parent.name == "dist"
+
+
+def test_the_app_gets_its_arguments_and_its_exit_status_is_the_programs(onedir: Path) -> None:
+    report, result = run(onedir, "argv", "--exit", "3")
+    assert report == {"argv": ["argv", "--exit", "3"], "argv0": "scenarios",
+                      "name": "__main__", "spec": "scenarios", "file": "scenarios.py"}
+    assert result.returncode == 3
+
+
+def test_a_stray_self_execution_line_runs_the_app_not_nuitkas_error(onedir: Path) -> None:
+    """Nuitka's self-execution stop is off: an app's own ``-c`` argument reaches the app."""
+    result = run_guarded([str(onedir), "-c", "print(1)"], timeout=60, max_procs=MAX_PROCS)
+    assert "tried to call itself" not in result.stderr
+    assert result.returncode == 2
+    assert "scenarios: error:" in result.stderr
+    assert result.max_procs_seen <= 2
