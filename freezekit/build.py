@@ -185,7 +185,9 @@ def build(
     if options.smoke:
         since = time.perf_counter()
         self_test = smoke_test(executable)
-        stage("verified: children re-enter the executable and round-trip data", since)
+        # Exactly what ran: one self-test run per launch this Python can make.
+        stage("verified: children re-enter the executable and round-trip data through "
+              f"{', '.join(self_test['launches'])}", since)
     report(f"built {name} in {time.perf_counter() - started:.1f} s")
     return BuildResult(executable, warnings, self_test, spec.log_path)
 

@@ -1,13 +1,23 @@
-"""The self-test that runs inside a built program: children re-enter and data round-trips.
+"""The self-test that runs inside a built program: every launch re-enters, data round-trips.
 
-``freezekit build`` runs the program as ``<exe> --freezekit-self-test`` with
+``freezekit build`` runs the program as ``<exe> --freezekit-self-test LAUNCH`` with
 ``FREEZEKIT_SELF_TEST=1`` (both, so that neither an app's own argument nor a stray
-environment variable can trigger it). It starts a processing child and a stdlib
-``multiprocessing`` child with the spawn method, the path every frozen child takes on
-Windows and macOS, sends each a random token through a Pipe and gets it back through a Queue.
-The last line of its output is ``freezekit-self-test: ok`` followed by JSON, or it fails;
-the line also goes to the file named by ``FREEZEKIT_SELF_TEST_REPORT`` if set, since a
-windowed program has no standard output.
+environment variable can trigger it), once for each launch in :func:`available_launches`,
+each in its own run under the process-count guard (see ``freezekit.smoke``), so that a
+failure names the launch that failed. The launches are every way the running Python starts
+a child of a frozen program:
+
+- ``processing-spawn``, ``processing-forkserver``: processing's children (our marker);
+- ``stdlib-spawn``: the stdlib's ``--multiprocessing-fork`` children;
+- ``stdlib-forkserver``: the stdlib's fork server and its resource tracker (the ``-c``
+  launches whose form changes between CPython releases), and a child forked by it;
+- ``process-pool-executor``: a ``concurrent.futures.ProcessPoolExecutor`` with the running
+  Python's default start method, as an app gets it.
+
+Each child gets a random token through a Pipe and sends it back through a Queue. The last
+line of the output is ``freezekit-self-test: ok`` followed by JSON, or the run fails; the
+line also goes to the file named by ``FREEZEKIT_SELF_TEST_REPORT`` if set, since a windowed
+program has no standard output. Without a LAUNCH, all available launches run in turn.
 """
 
 from __future__ import annotations
@@ -17,9 +27,10 @@ import multiprocessing
 import os
 import secrets
 import sys
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["ENV", "FLAG", "OK", "REPORT_ENV", "main"]
+__all__ = ["ENV", "FLAG", "LAUNCHES", "OK", "REPORT_ENV", "availableLaunches",
+           "available_launches", "main"]
 
 FLAG = "--freezekit-self-test"
 ENV = "FREEZEKIT_SELF_TEST"
@@ -34,29 +45,27 @@ def _echo(conn: Any, queue: Any) -> None:
     queue.put((conn.recv(), os.getpid()))
 
 
-class _RoundTrip:
-    """One child started with ``ctx`` that echoes a random token back."""
+def _pid_of_worker(token: str) -> tuple[str, int]:
+    return token, os.getpid()
 
-    def __init__(self, ctx: Any) -> None:
-        self.token = secrets.token_hex(8)
-        receiver, self.sender = ctx.Pipe(duplex=False)
-        self.queue = ctx.Queue()
-        # Daemonic, so a failure of one round trip cannot leave the other child waiting.
-        self.child = ctx.Process(target=_echo, args=(receiver, self.queue), daemon=True)
-        self.child.start()
 
-    def finish(self) -> int:
-        """Send the token, check the echo; the child's pid."""
-        try:
-            self.sender.send(self.token)
-            echoed, pid = _answer(self.queue, self.child)
-        finally:
-            self.child.join(_TIMEOUT)
-        if echoed != self.token or self.child.exitcode != 0 or pid == os.getpid():
-            raise RuntimeError(
-                f"child {self.child.name} returned {echoed!r} for {self.token!r} and exited "
-                f"with {self.child.exitcode}")
-        return pid
+def _round_trip(ctx: Any) -> dict[str, Any]:
+    """One child started with ``ctx`` echoes a random token back; its pid."""
+    token = secrets.token_hex(8)
+    receiver, sender = ctx.Pipe(duplex=False)
+    queue = ctx.Queue()
+    # Daemonic, so that a failure here cannot leave the child waiting.
+    child = ctx.Process(target=_echo, args=(receiver, queue), daemon=True)
+    child.start()
+    try:
+        sender.send(token)
+        echoed, pid = _answer(queue, child)
+    finally:
+        child.join(_TIMEOUT)
+    if echoed != token or child.exitcode != 0 or pid == os.getpid():
+        raise RuntimeError(f"child {child.name} returned {echoed!r} for {token!r} and exited "
+                           f"with {child.exitcode}")
+    return {"child_pid": pid}
 
 
 def _answer(queue: Any, child: Any) -> Any:
@@ -76,21 +85,94 @@ def _answer(queue: Any, child: Any) -> Any:
     raise RuntimeError(f"child {child.name} did not answer within {_TIMEOUT:g} s")
 
 
-def main() -> int:
-    """Run the self-test; 0 and the OK line if children re-entered and answered."""
-    import processing
+def _processing(method: str) -> Callable[[], dict[str, Any]]:
+    def run() -> dict[str, Any]:
+        import processing
 
-    # Both children start before either is waited for: the build waits for the slower one
-    # only, not for the sum of two interpreter start-ups.
-    trips = {
-        "processing": _RoundTrip(processing.getContext("spawn")),
-        "multiprocessing": _RoundTrip(multiprocessing.get_context("spawn")),
-    }
-    pids = {name: trip.finish() for name, trip in trips.items()}
-    line = f"{OK} {json.dumps({'executable': sys.executable, 'child_pids': pids})}"
+        return _round_trip(processing.getContext(method))
+
+    return run
+
+
+def _stdlib_spawn() -> dict[str, Any]:
+    return _round_trip(multiprocessing.get_context("spawn"))
+
+
+def _stdlib_forkserver() -> dict[str, Any]:
+    from multiprocessing import forkserver, resource_tracker
+
+    result = _round_trip(multiprocessing.get_context("forkserver"))
+    server = forkserver._forkserver._forkserver_pid
+    tracker = resource_tracker._resource_tracker
+    # The fork server started the resource tracker (a second -c launch) before any child;
+    # it must be running, not an app that exited.
+    if tracker._pid is None or not _alive(tracker._pid):
+        raise RuntimeError("the resource tracker is not running")
+    if server is None or not _alive(server):
+        raise RuntimeError("the fork server is not running")
+    return {**result, "forkserver_pid": server, "resource_tracker_pid": tracker._pid}
+
+
+def _alive(pid: int) -> bool:
+    """Whether our child ``pid`` still runs (not exited, not a zombie)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child (the fork server's tracker): ask the system
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+    return done == 0
+
+
+def _executor() -> dict[str, Any]:
+    import concurrent.futures
+
+    method = multiprocessing.get_start_method()
+    tokens = [secrets.token_hex(8) for _ in range(4)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(_pid_of_worker, tokens, timeout=_TIMEOUT))
+    if [token for token, _ in answers] != tokens or os.getpid() in {p for _, p in answers}:
+        raise RuntimeError(f"the executor's workers answered {answers!r}")
+    return {"start_method": method, "worker_pids": sorted({p for _, p in answers})}
+
+
+#: name -> (what it exercises, the check). The order is the report's.
+LAUNCHES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "processing-spawn": ("processing spawn child", _processing("spawn")),
+    "processing-forkserver": ("processing forkserver child", _processing("forkserver")),
+    "stdlib-spawn": ("multiprocessing spawn child", _stdlib_spawn),
+    "stdlib-forkserver": ("multiprocessing forkserver with its resource tracker",
+                          _stdlib_forkserver),
+    "process-pool-executor": ("ProcessPoolExecutor (the default start method)", _executor),
+}
+
+
+def available_launches() -> list[str]:
+    """The launches this Python can make: the fork server exists on POSIX only."""
+    methods = multiprocessing.get_all_start_methods()
+    return [name for name in LAUNCHES
+            if not name.endswith("forkserver") or "forkserver" in methods]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the self-test for the launches named in ``argv`` (all if none); 0 and the OK line
+    if every child re-entered and answered."""
+    names = list(argv if argv is not None else sys.argv[2:]) or available_launches()
+    unknown = [name for name in names if name not in LAUNCHES]
+    if unknown:
+        print(f"freezekit-self-test: unknown launch {unknown[0]!r}; choose from "
+              f"{', '.join(LAUNCHES)}", file=sys.stderr)
+        return 2
+    results = {name: LAUNCHES[name][1]() for name in names}
+    line = f"{OK} {json.dumps({'executable': sys.executable, 'launches': results})}"
     if os.environ.get(REPORT_ENV):
         with open(os.environ[REPORT_ENV], "w", encoding="utf-8") as report:
             report.write(line + "\n")
     if sys.stdout is not None:
         print(line, flush=True)
     return 0
+
+
+availableLaunches = available_launches

@@ -1,7 +1,11 @@
-"""Verify a built program: run its self-test under a process-count guard (DESIGN.md, 4).
+"""Verify a built program: run its self-test, one launch at a time, under a process-count
+guard (DESIGN.md, 4).
 
-A program whose children cannot re-enter fails here, with what it printed, instead of in
-front of its users.
+Each launch the running Python can make (``freezekit.selftest.available_launches()``; the
+built program bundles this same Python) runs in its own guarded run of the executable, all
+at once, so that a program whose children re-run the app is stopped within its guard and
+the failure names the launch. A program whose children cannot re-enter fails here, with
+what it printed, instead of in front of its users.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +22,62 @@ from freezekit.guard import run_guarded
 
 __all__ = ["SmokeFailed", "smokeTest", "smoke_test"]
 
-#: The self-test starts two children, each with a resource tracker at most; a program that
-#: re-runs its app in every child goes far past this.
-MAX_PROCS = 12
+#: Processes one launch may have at once: the program, a fork server, a resource tracker,
+#: two workers, each doubled by a one-file bootloader. A program that re-runs its app in
+#: every child goes far past this.
+MAX_PROCS = 16
 TIMEOUT = 90.0
 
 
 class SmokeFailed(Exception):
-    """The built program failed its self-test; the message holds its output."""
+    """The built program failed its self-test; the message names the launches that failed
+    and holds their output. ``failed`` lists their names."""
+
+    def __init__(self, message: str, failed: list[str]) -> None:
+        super().__init__(message)
+        self.failed = failed
 
 
-def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT) -> dict[str, Any]:
-    """Run ``executable``'s self-test; its report (a dict) or raise SmokeFailed."""
+def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT,
+               launches: list[str] | None = None) -> dict[str, Any]:
+    """Run ``executable``'s self-test for each launch (all available ones by default).
+
+    Returns ``{"executable": ..., "launches": {name: details}}`` for exactly the launches
+    that ran and passed, or raises SmokeFailed naming every launch that failed.
+    """
+    names = selftest.available_launches() if launches is None else list(launches)
+    with ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
+        outcomes = list(pool.map(lambda name: _run_one(executable, name, timeout), names))
+    failures = [(name, why) for name, (report, why) in zip(names, outcomes) if report is None]
+    if failures:
+        lines = [(f"the self-test of {executable} failed for "
+                 f"{', '.join(name for name, _ in failures)} "
+                 f"({len(failures)} of {len(names)} launches):")]
+        lines += [f"- {name} ({selftest.LAUNCHES[name][0]}): {why}" for name, why in failures]
+        raise SmokeFailed("\n".join(lines), [name for name, _ in failures])
+    details: dict[str, Any] = {}
+    ran_in = ""
+    for name, (report, _) in zip(names, outcomes):
+        assert report is not None
+        ran_in = report.get("executable", ran_in)
+        details.update(report["launches"])
+    return {"executable": ran_in, "launches": details}
+
+
+def _run_one(executable: str | os.PathLike[str], name: str,
+             timeout: float) -> tuple[dict[str, Any] | None, str]:
+    """One launch's report, or None and why it failed (with the program's output)."""
     with tempfile.TemporaryDirectory(prefix="freezekit-smoke-") as tmp:
         report = Path(tmp) / "report.txt"
         env = {**os.environ, selftest.ENV: "1", selftest.REPORT_ENV: str(report)}
-        result = run_guarded([str(executable), selftest.FLAG], timeout=timeout,
+        # The program is not our child's parent: a marker of ours must not reach it.
+        env.pop("PROCESSING_FROZEN_PARENT", None)
+        result = run_guarded([str(executable), selftest.FLAG, name], timeout=timeout,
                              max_procs=MAX_PROCS, cwd=Path(executable).parent, env=env)
         output = report.read_text("utf-8") if report.is_file() else result.stdout
     last = (output.strip().splitlines() or [""])[-1]
-    if result.returncode == 0 and last.startswith(selftest.OK):
-        return json.loads(last[len(selftest.OK):])
+    if result.returncode == 0 and last.startswith(selftest.OK) and not result.bomb_stopped:
+        return json.loads(last[len(selftest.OK):]), ""
     if result.bomb_stopped:
         why = (f"it started more than {MAX_PROCS} processes (stopped): its children run "
                "the app instead of re-entering through the bootstrap")
@@ -45,13 +85,12 @@ def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT) -> 
         why = f"it did not finish within {timeout:g} s (stopped)"
     else:
         why = f"it exited with status {result.returncode}"
-    raise SmokeFailed(
-        f"the self-test of {executable} failed: {why}.\n"
-        f"--- stdout ---\n{_tail(result.stdout)}\n--- stderr ---\n{_tail(result.stderr)}")
+    return None, (f"{why}.\n  --- stdout ---\n{_tail(result.stdout)}\n"
+                  f"  --- stderr ---\n{_tail(result.stderr)}")
 
 
-def _tail(text: str, lines: int = 30) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:]) or "(nothing)"
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join("  " + line for line in text.rstrip().splitlines()[-lines:]) or "  (nothing)"
 
 
 smokeTest = smoke_test

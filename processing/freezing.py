@@ -2,37 +2,48 @@
 
 A child of a frozen program is the program's own executable started as
 ``<exe> --processing-launch KIND ARGS``. Before any user code runs, the program's entry
-script (rendered by freezekit) or ``freezeSupport()`` recognises such a command line and runs
-the child instead of the app. The stdlib's own launches are recognised too: its spawn
-children (``--multiprocessing-fork``), and the resource tracker and forkserver that it starts
-as ``<exe> [flags] -c "from multiprocessing.<module> import main; main(...)"``.
+script (rendered by freezekit), freezekit's PyInstaller runtime hook or ``freezeSupport()``
+calls :func:`dispatch_launch`, which recognises such a command line and runs the child
+instead of the app. Every other launch a frozen program can receive (the stdlib's spawn
+children, resource tracker and fork server in the form of each CPython release, those of
+``multiprocess`` and loky) is a row of the table in :mod:`processing.launch`.
+
+Defence in depth: a launch that is in no row must never run the app, since the app would
+start children again in every child. So the frozen program marks its children: it puts
+``PROCESSING_FROZEN_PARENT=<pid>:<executable>`` in its environment (and updates it in
+every process it forks), which every process it starts inherits. A process of the same
+executable whose marker names its parent (or, for a one-file executable whose bootloader
+stands in between, its grandparent), and whose command line reads as a Python launch
+(interpreter flags then ``-c``/``-m``, or a ``--multiprocessing``/``--processing`` marker)
+that no row matches, stops with one line on stderr naming the command line and the fix,
+and exit status 2, before it imports anything of the app. An app that runs its own
+executable with ``subprocess`` and arguments of its own (``app --input x``) is unaffected;
+one that means to pass interpreter-like arguments (``-c``, ``-m``) to itself removes the
+variable from the child's environment.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-__all__ = ["MARKER", "child_command", "dispatch_launch", "freezeSupport", "freeze_support",
-           "is_frozen", "recognise_launch"]
+from processing.launch import MARKER, LaunchData, looks_like_launch, recognise
+from processing.report import stand_in_streams, write_error
 
-MARKER = "--processing-launch"
+__all__ = ["MARKER", "PARENT_ENV", "UNRECOGNISED_EXIT", "child_command", "dispatch_launch",
+           "freezeSupport", "freeze_support", "is_frozen", "recognise_launch", "run_launch",
+           "started_by_frozen_parent"]
 
-# The code that the stdlib runs with ``-c`` in helper processes it starts itself.
-_STDLIB_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+#: Names the frozen program a process was started by: ``<pid>:<executable>``.
+PARENT_ENV = "PROCESSING_FROZEN_PARENT"
 
-# Plain imports that may precede the helper call in the ``-c`` code.
-_HARMLESS_IMPORTS = frozenset({"sys", "os"})
+#: The exit status of a child whose launch is not recognised.
+UNRECOGNISED_EXIT = 2
 
-# Nuitka rewrites the stdlib's resource tracker launch, in the programs it compiles, as
-# ``<exe> [flags] --multiprocessing-resource-tracker FD``.
-_NUITKA_TRACKER = "--multiprocessing-resource-tracker"
-
-# Interpreter options that take a value; a frozen program receives them before ``-c``.
-_OPTIONS_WITH_VALUE = ("-W", "-X")
+# The command line in the error is cut to this many characters (a parent's sys.argv may
+# follow the forkserver's code).
+_SHOWN = 400
 
 
 def is_frozen() -> bool:
@@ -59,92 +70,128 @@ def child_command(args: Sequence[str]) -> list[str]:
     ]
 
 
-def recognise_launch(argv: Sequence[str]) -> tuple[str, list[str]] | None:
-    """Which kind of child launch ``argv`` is: ``("processing", args)``, ``("stdlib-spawn",
-    args)``, ``("stdlib-helper", [code])``, or None for an ordinary start of the program."""
-    args = list(argv[1:])
-    if args[:1] == [MARKER]:
-        return "processing", args[1:]
-    if args[:1] == ["--multiprocessing-fork"]:
-        return "stdlib-spawn", args[1:]
-    i = 0
-    while i < len(args) and args[i].startswith("-") and args[i] not in ("-c", _NUITKA_TRACKER):
-        i += 2 if args[i] in _OPTIONS_WITH_VALUE else 1
-    if args[i : i + 1] == [_NUITKA_TRACKER] and args[i + 1 : i + 2] and args[i + 1].isdigit():
-        code = f"from multiprocessing.resource_tracker import main; main({int(args[i + 1])})"
-        return "stdlib-helper", [code]
-    if args[i : i + 1] == ["-c"] and i + 1 < len(args) and _helper_call(args[i + 1]):
-        return "stdlib-helper", [args[i + 1]]
-    return None
+def recognise_launch(argv: Sequence[str]) -> LaunchData | None:
+    """The launch ``argv`` is (its row of the table and its arguments), or None for an
+    ordinary start of the program or a command line in no row."""
+    return recognise(argv)
 
 
-def _helper_call(code: str) -> tuple[str, list[Any], dict[str, Any]] | None:
-    """Parse ``from multiprocessing.X import main; main(<literals>)``; None if it is not one.
+def _executable() -> str:
+    return os.path.realpath(sys.executable) if sys.executable else ""
 
-    Only literal arguments are accepted, so a crafted ``-c`` cannot run arbitrary code.
-    """
+
+def _parent_of(pid: int) -> int | None:
+    """The parent of process ``pid``, where the system tells it cheaply; else None."""
     try:
-        tree = ast.parse(code)
-    except SyntaxError:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return int(f.read().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    if sys.platform == "win32":
         return None
-    body = list(tree.body)
-    # Newer CPython releases put plain imports (``import sys;``) in front of the helper call.
-    while body and isinstance(body[0], ast.Import) and all(
-        alias.name in _HARMLESS_IMPORTS and alias.asname is None for alias in body[0].names
-    ):
-        body.pop(0)
-    if len(body) != 2:
-        return None
-    imp, call = body
-    if not (
-        isinstance(imp, ast.ImportFrom)
-        and imp.module in _STDLIB_HELPERS
-        and [(a.name, a.asname) for a in imp.names] == [("main", None)]
-        and isinstance(call, ast.Expr)
-        and isinstance(call.value, ast.Call)
-        and isinstance(call.value.func, ast.Name)
-        and call.value.func.id == "main"
-    ):
-        return None
+    import subprocess
+
     try:
-        args = [ast.literal_eval(a) for a in call.value.args]
-        kwargs = {}
-        for kw in call.value.keywords:
-            if kw.arg is None:
-                kwargs.update(ast.literal_eval(kw.value))
-            else:
-                kwargs[kw.arg] = ast.literal_eval(kw.value)
-    except ValueError:
+        out = subprocess.run(["ps", "-o", "ppid=", "-p", str(pid)], capture_output=True,
+                             text=True, timeout=5, check=False).stdout
+        return int(out.strip())
+    except (OSError, ValueError, subprocess.SubprocessError):
         return None
-    return imp.module, args, kwargs
+
+
+def started_by_frozen_parent() -> bool:
+    """Whether this process was started by a running copy of its own frozen program: the
+    inherited marker names this executable and this process's parent or grandparent."""
+    pid_text, _, exe = os.environ.get(PARENT_ENV, "").partition(":")
+    if not pid_text.isdigit() or not exe or exe != _executable():
+        return False
+    pid = int(pid_text)
+    parent = os.getppid()
+    return pid == parent or (parent > 1 and pid == _parent_of(parent))
+
+
+_marking = {"registered": False}
+
+
+def _mark_children() -> None:
+    """Name this process in the environment its children inherit, in forked ones too."""
+    os.environ[PARENT_ENV] = f"{os.getpid()}:{_executable()}"
+    if not _marking["registered"] and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_remark_after_fork)
+        _marking["registered"] = True
+
+
+def _remark_after_fork() -> None:
+    if PARENT_ENV in os.environ:
+        os.environ[PARENT_ENV] = f"{os.getpid()}:{_executable()}"
+
+
+def refuse_unrecognised(argv: Sequence[str]) -> None:
+    """Stop this process: one line on stderr naming its command line and the fix."""
+    from processing import __version__
+
+    shown = " ".join(repr(arg) if (not arg or " " in arg) else arg for arg in argv[1:])
+    if len(shown) > _SHOWN:
+        shown = shown[:_SHOWN] + f"... ({len(shown)} characters)"
+    _fail(f"not starting: this process was started by its own frozen program as a child "
+          f"with the command line [{shown}], which processing-freezekit {__version__} does "
+          "not recognise as a launch; running the app here would start processes without "
+          "end. Upgrade processing-freezekit (pip install -U processing-freezekit) and "
+          "rebuild the program.")
 
 
 def dispatch_launch(argv: Sequence[str] | None = None) -> None:
-    """If this process was started as a child, run it and exit; otherwise return at once."""
-    argv = sys.argv if argv is None else argv
-    launch = recognise_launch(argv)
-    if launch is None:
-        return
-    kind, args = launch
-    from processing.report import stand_in_streams
+    """If this process was started as a child, run it and exit; otherwise mark the
+    environment for the program's children and return.
 
+    A child whose command line is in no row of the launch table, but reads as a launch,
+    exits with status 2 and one line on stderr (see the module's documentation).
+    """
+    argv = sys.argv if argv is None else argv
+    launch = recognise(argv)
+    if launch is None:
+        if looks_like_launch(argv) and started_by_frozen_parent():
+            refuse_unrecognised(argv)
+        _mark_children()
+        return
+    _mark_children()
     # A windowed program's child has no stdout/stderr; the stdlib's children write to them.
     stand_in_streams()
-    if kind == "processing":
+    run_launch(launch)
+    sys.exit(0)
+
+
+def run_launch(launch: LaunchData) -> None:
+    """Run a recognised launch in this process (it usually exits from within)."""
+    form = launch.form
+    if form.shape == "marker":
         from processing import bootstrap
 
-        bootstrap.main(args)
-    elif kind == "stdlib-spawn":
-        from multiprocessing import spawn
+        bootstrap.main(list(launch.args))
+    elif form.shape == "module":
+        import runpy
 
-        kwds = dict(arg.split("=", 1) for arg in args)
-        spawn.spawn_main(**{k: None if v == "None" else int(v) for k, v in kwds.items()})
+        sys.argv[1:] = list(launch.args)
+        runpy.run_module(form.module, run_name="__main__", alter_sys=True)
     else:
         import importlib
 
-        module, call_args, call_kwargs = _helper_call(args[0])  # type: ignore[misc]
-        importlib.import_module(module).main(*call_args, **call_kwargs)
-    sys.exit(0)
+        try:
+            module = importlib.import_module(form.module)
+        except ModuleNotFoundError as exc:
+            if form.package in ("processing", "multiprocessing"):
+                raise
+            _fail(f"a {form.package} {form.role} was started, but this program does not "
+                  f"bundle {exc.name}; rebuild it with the package included "
+                  f"(freezekit build --hidden-import {form.module}).")
+        getattr(module, form.function)(*launch.call_args, **launch.call_kwargs)
+
+
+def _fail(message: str) -> None:
+    """One line on stderr (if there is one), then exit with UNRECOGNISED_EXIT."""
+    program = os.path.basename(str(sys.argv[0])) if sys.argv else "program"
+    write_error(f"{program}: {message}\n")  # a windowed program may have no stderr
+    sys.exit(UNRECOGNISED_EXIT)
 
 
 def freezeSupport() -> None:

@@ -136,6 +136,7 @@ def _freeze(options_path: str) -> None:
         def run(self) -> None:
             """Nothing to write."""
 
+    _drop_argv_exec_patch()
     options = json.loads(Path(options_path).read_text("utf-8"))
     build_exe = options["build_exe"]
     build_exe["path"] = [*build_exe["path"], *sys.path]
@@ -143,6 +144,28 @@ def _freeze(options_path: str) -> None:
     setup(name=options["name"], executables=[Executable(**options["executable"])],
           options={"build_exe": build_exe}, script_args=options["script_args"],
           cmdclass={"egg_info": NoEggInfo})
+
+
+def _drop_argv_exec_patch() -> None:
+    """Keep cx_Freeze from appending its launch handling to ``multiprocessing/__init__``.
+
+    cx_Freeze 8 adds code there that ``exec()``s any ``-c`` argument matching ``from
+    multiprocessing.* import main`` as soon as multiprocessing is imported, that is before our
+    entry script can check the launch: a crafted or future command line would run as code,
+    and a child launch no release makes would not get processing's clear error. Our entry
+    dispatches every launch itself (processing.launch), so only the hook's registration of
+    multiprocessing's global names is kept.
+    """
+    try:
+        from cx_Freeze.hooks import _multiprocessing_ as hook
+        from cx_Freeze.hooks.global_names import MULTIPROCESSING_GLOBAL_NAMES
+    except ImportError:  # another cx_Freeze layout: its hook stays as it is
+        return
+
+    def multiprocessing(self: Any, finder: Any, module: Any) -> None:
+        module.global_names.update(MULTIPROCESSING_GLOBAL_NAMES)
+
+    hook.Hook.multiprocessing = multiprocessing
 
 
 if __name__ == "__main__":

@@ -78,10 +78,27 @@ class BrokenScriptBackend(ScriptBackend):
     body = 'echo "the app ran instead of the self-test"; exit 1'
 
 
+class OneLaunchBrokenBackend(ScriptBackend):
+    """Its 'executable' works, except that the stdlib's fork server launch fails."""
+
+    body = ('[ "$2" = stdlib-forkserver ] && {{ echo "forkserver launch broken" >&2; exit 1; }}\n'
+            + ScriptBackend.body)
+
+
+class OneLaunchBombBackend(ScriptBackend):
+    """Its 'executable' works, except that the spawn launch re-runs the program without end,
+    as an unrecognised launch would."""
+
+    body = ('[ "$2" = stdlib-spawn ] && {{ sleep 0.2; "$0" "$@" & "$0" "$@"; wait; exit 1; }}\n'
+            + ScriptBackend.body)
+
+
 @pytest.fixture
 def fake_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(backends._BACKENDS, "script", f"{__name__}:ScriptBackend")
     monkeypatch.setitem(backends._BACKENDS, "broken", f"{__name__}:BrokenScriptBackend")
+    monkeypatch.setitem(backends._BACKENDS, "one-broken", f"{__name__}:OneLaunchBrokenBackend")
+    monkeypatch.setitem(backends._BACKENDS, "one-bomb", f"{__name__}:OneLaunchBombBackend")
 
 
 @pytest.fixture
@@ -144,6 +161,47 @@ def test_a_program_that_fails_its_self_test_exits_3(
     out, err = capsys.readouterr()
     assert out == ""
     assert "self-test" in err and "the app ran instead of the self-test" in err
+
+
+@posix_only
+@pytest.mark.timeout(120)
+def test_verified_names_exactly_the_launches_that_ran(
+        app: Path, fake_backends: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from freezekit.selftest import available_launches
+
+    assert _build(str(app), "--backend", "script") == 0
+    err = capsys.readouterr().err
+    verified = next(line for line in err.splitlines() if "verified:" in line)
+    assert verified.split("through ")[1].split(" (")[0] == ", ".join(available_launches())
+    if sys.platform == "linux":
+        assert available_launches() == ["processing-spawn", "processing-forkserver",
+                                        "stdlib-spawn", "stdlib-forkserver",
+                                        "process-pool-executor"]
+
+
+@posix_only
+@pytest.mark.timeout(120)
+def test_a_program_that_fails_one_launch_exits_3_and_names_it(
+        app: Path, fake_backends: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _build(str(app), "--backend", "one-broken") == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "failed for stdlib-forkserver (1 of " in err
+    assert "- stdlib-forkserver (multiprocessing forkserver with its resource tracker): " \
+           "it exited with status 1" in err
+    assert "forkserver launch broken" in err
+    assert "verified" not in err
+
+
+@posix_only
+@pytest.mark.guarded
+@pytest.mark.timeout(120)
+def test_a_launch_that_starts_processes_without_end_is_stopped_and_named(
+        app: Path, fake_backends: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _build(str(app), "--backend", "one-bomb") == 3
+    err = capsys.readouterr().err
+    assert "failed for stdlib-spawn (1 of " in err
+    assert "started more than 16 processes (stopped)" in err
 
 
 def test_check_errors_refuse_the_build_and_suggest_fix(

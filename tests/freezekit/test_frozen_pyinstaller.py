@@ -227,6 +227,27 @@ def test_plain_pyinstaller_unguarded_app_gets_our_error(plain: Path) -> None:
     assert result.max_procs_seen <= 6
 
 
+@pytest.mark.parametrize("kind", ["plain", "onedir"])
+def test_an_unrecognised_child_launch_stops_with_one_clear_line(
+        request: pytest.FixtureRequest, kind: str) -> None:
+    """Through our runtime hook (plain pyinstaller) and our entry: a child of the program
+    (the marker names this process) with a launch no release makes exits 2, starting
+    nothing; the same command line typed by a user (no marker) reaches the app's argparse."""
+    from processing.freezing import PARENT_ENV
+
+    exe = request.getfixturevalue(kind)
+    made_up = ["-I", "-c", ("import sys; from multiprocessing.forkserver import main; "
+               "main(3, 4, [], sys_argv=sys.argv[1:], future=1)")]
+    env = {**os.environ, PARENT_ENV: f"{os.getpid()}:{os.path.realpath(exe)}"}
+    result = run_guarded([str(exe), *made_up], timeout=60, max_procs=MAX_PROCS, env=env)
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr[-3000:]
+    assert result.stderr.count("\n") == 1 and "does not recognise as a launch" in result.stderr
+    assert result.max_procs_seen == 1
+    env.pop(PARENT_ENV)
+    typed = run_guarded([str(exe), *made_up], timeout=60, max_procs=MAX_PROCS, env=env)
+    assert typed.returncode == 2 and "usage:" in typed.stderr  # the app's own argparse
+
+
 # ----------------------------------------------------------------------------- examples
 
 

@@ -1,9 +1,11 @@
 """PyInstaller runtime hook of processing: a child of the program never runs the app.
 
-It runs before the app's main script. In a process started as a child (processing's marker,
-the stdlib's ``--multiprocessing-fork``, its resource tracker or forkserver) it runs the child
-and exits, so the app's ``if __name__ == '__main__':`` block and its argument parser never
-see the launch, with or without ``freeze_support()``.
+It runs before the app's main script. In a process started as a child (any launch in the
+table of ``processing.launch``: processing's marker, the stdlib's ``--multiprocessing-fork``,
+its resource tracker and forkserver in every CPython release's form, ``multiprocess``'s and
+loky's) it runs the child and exits, so the app's ``if __name__ == '__main__':`` block and its
+argument parser never see the launch, with or without ``freeze_support()``. A child of the
+program whose launch is in no row stops with one clear line (``processing.freezing``).
 
 A child must still import the parent's main script under ``__mp_main__`` to find functions
 defined there, but PyInstaller keeps that script as a code object in the executable's
@@ -91,6 +93,9 @@ def _pyi_rth_processing(main_globals):
 
     launch = freezing.recognise_launch(sys.argv)
     if launch is None:
+        # Not a launch we know: a child launch we do not know stops here (exit 2, one line),
+        # anything else is the program itself, which marks the environment for its children.
+        freezing.dispatch_launch(sys.argv)
         # The parent: children will import its main script by this name.
         if main_globals.get("__spec__") is None:
             main_globals["__spec__"] = importlib.machinery.ModuleSpec(main_name, None)
