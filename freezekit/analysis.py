@@ -62,6 +62,9 @@ RULES: dict[str, Rule] = {
              "The main module does something at import time that every child would repeat."),
         Rule("FK006", "start-method-outside-main-guard", ERROR,
              "set_start_method() is called outside the main guard."),
+        Rule("FK007", "joblib-or-loky-outside-main-guard", ERROR,
+             "joblib runs Parallel work, or a loky executor is created, outside the main "
+             "guard."),
     )
 }
 
@@ -125,7 +128,16 @@ def analyse_source(text: str, path: str = "<string>") -> list[Finding]:
     return analyse_module(parse_source(text, path), text, path).findings
 
 
-_LIBS = frozenset({"multiprocessing", "processing"})
+# multiprocess (dill-based, pathos' engine) is a drop-in copy of multiprocessing.
+_LIBS = frozenset({"multiprocessing", "processing", "multiprocess"})
+# joblib and loky start their worker processes from these (FK007).
+_WORKER_POOLS = frozenset({
+    "joblib.Parallel", "joblib.parallel.Parallel",
+    "loky.get_reusable_executor", "loky.reusable_executor.get_reusable_executor",
+    "loky.ProcessPoolExecutor", "loky.process_executor.ProcessPoolExecutor",
+    "joblib.externals.loky.get_reusable_executor",
+    "joblib.externals.loky.ProcessPoolExecutor",
+})
 _SPAWNERS = frozenset({"Process", "Pool", "Manager"})
 _EXECUTORS = frozenset({"concurrent.futures.ProcessPoolExecutor",
                         "concurrent.futures.process.ProcessPoolExecutor"})
@@ -317,6 +329,9 @@ class _Analyser:
             return None
         if name in _EXECUTORS:
             return "ProcessPoolExecutor"
+        if name in _WORKER_POOLS:
+            return name.replace(".parallel.", ".").replace(".reusable_executor.", ".") \
+                .replace(".process_executor.", ".")
         parts = name.split(".")
         if parts[0] in _LIBS and parts[-1] in _SPAWNERS and "dummy" not in parts:
             return f"{parts[0]}.{parts[-1]}"
@@ -471,15 +486,27 @@ class _Analyser:
                 self.side_effects.append((call, ctx, effect))
 
     def _spawn(self, call: ast.Call, ctx: _Ctx, what: str) -> None:
+        worker_pool = what.startswith(("joblib.", "loky."))
         self.spawned = True
         if ctx.where == "module":
             place = f" in {ctx.block}" if ctx.block else ""
-            self._unsafe(call, "FK001", ctx,
-                         f"{what} runs at import time{place}: a spawned or frozen child "
-                         f"re-imports the main module and starts it again; {GUARD_HINT}")
+            if worker_pool:
+                self._unsafe(call, "FK007", ctx,
+                             f"{what} runs at import time{place}: each of its worker "
+                             "processes imports the main module and would start the work "
+                             f"again; {GUARD_HINT}")
+            else:
+                self._unsafe(call, "FK001", ctx,
+                             f"{what} runs at import time{place}: a spawned or frozen child "
+                             f"re-imports the main module and starts it again; {GUARD_HINT}")
         elif ctx.where == "guard" and ctx.guard is not None:
-            self.guards_spawning.add(id(ctx.guard))
-        elif ctx.func and ctx.func not in self.fn_spawns:
+            # joblib and loky workers are not multiprocessing children: freeze_support()
+            # (FK003) does nothing for them; freezekit's entry recognises their launches.
+            if not worker_pool:
+                self.guards_spawning.add(id(ctx.guard))
+        elif ctx.func and ctx.func not in self.fn_spawns and not worker_pool:
+            # (Likewise: a function that runs joblib or loky work is not one that needs
+            # freeze_support() before it is called.)
             self.fn_spawns[ctx.func] = (call.lineno, what)
 
     def _freeze(self, call: ast.Call, ctx: _Ctx) -> None:
