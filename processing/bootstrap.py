@@ -272,6 +272,18 @@ def _import_compiled_main(spec: Any) -> None:
     _replaced_mains.append(current_main)
 
 
+def run_compiled(name: str, run_name: str) -> types.ModuleType:
+    """Run the compiled (Nuitka) module ``name`` as a fresh module called ``run_name``."""
+    spec = importlib.util.find_spec(name)
+    module = importlib.util.module_from_spec(spec)
+    sys._freezekit_run_name = run_name  # type: ignore[attr-defined]
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.__dict__.pop("_freezekit_run_name", None)
+    return module
+
+
 def is_compiled_main(how: str, where: str) -> bool:
     """Whether the main module ``(how, where)`` is compiled (Nuitka): no code for runpy."""
     if how != "name":

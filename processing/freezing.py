@@ -171,8 +171,15 @@ def run_launch(launch: LaunchData) -> None:
     elif form.shape == "module":
         import runpy
 
+        from processing import bootstrap
+
         sys.argv[1:] = list(launch.args)
-        runpy.run_module(form.module, run_name="__main__", alter_sys=True)
+        if bootstrap.is_compiled_main("name", form.module):
+            # Compiled by Nuitka: no code for runpy (freezekit's Nuitka plugin lets the
+            # module take the __name__ "__main__").
+            bootstrap.run_compiled(form.module, "__main__")
+        else:
+            runpy.run_module(form.module, run_name="__main__", alter_sys=True)
     else:
         import importlib
 

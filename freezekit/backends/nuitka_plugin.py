@@ -4,7 +4,8 @@ What Nuitka's own multiprocessing plugin (disabled by our backend) did, the way 
 script needs it:
 
 - the app's module gets the statement of ``nuitka.with_run_name``, so the entry script can
-  run it as ``__main__`` and children can import it as ``__mp_main__``;
+  run it as ``__main__`` and children can import it as ``__mp_main__``; so do the modules
+  that the launch table's ``-m`` rows run as ``__main__`` (loky's and joblib's workers);
 - before ``multiprocessing`` loads, ``sys.executable`` is the program (Nuitka leaves it
   naming a ``python`` next to it that does not exist) and ``sys.frozen`` is set, which
   Nuitka does not set but the stdlib, loky and multiprocess read to launch children as
@@ -21,6 +22,11 @@ import os
 from nuitka.plugins.PluginBase import NuitkaPluginBase
 
 from freezekit.backends.nuitka import APP_MODULE_ENV, RUN_NAME, with_run_name
+from processing.launch import LAUNCH_FORMS
+
+# The modules that children run as ``python -m MODULE`` (loky's workers): the entry script's
+# dispatch runs them as __main__, which their compiled code must be able to see.
+_RUN_AS_MAIN = frozenset(form.module for form in LAUNCH_FORMS if form.shape == "module")
 
 _FIXUP_MAIN = f"""\
 import importlib.util as _fk_util
@@ -67,7 +73,7 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
     plugin_desc = "Run the app through freezekit's entry script (freezekit build)."
 
     def onModuleSourceCode(self, module_name, source_filename, source_code):
-        if str(module_name) == os.environ.get(APP_MODULE_ENV):
+        if str(module_name) == os.environ.get(APP_MODULE_ENV) or str(module_name) in _RUN_AS_MAIN:
             return with_run_name(source_code)
         return source_code
 
