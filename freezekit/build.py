@@ -17,7 +17,7 @@ from typing import Any, Callable
 from freezekit import entry
 from freezekit.analysis import Finding, check
 from freezekit.backends import BuildSpec, DataFile, get_backend
-from freezekit.smoke import smoke_test
+from freezekit.smoke import app_launches, smoke_test
 
 __all__ = [
     "BuildInputError",
@@ -184,7 +184,7 @@ def build(
     self_test = None
     if options.smoke:
         since = time.perf_counter()
-        self_test = smoke_test(executable)
+        self_test = smoke_test(executable, launches=app_launches(app))
         # Exactly what ran: one self-test run per launch this Python can make.
         stage("verified: children re-enter the executable and round-trip data through "
               f"{', '.join(self_test['launches'])}", since)

@@ -2,10 +2,9 @@
 
 The scenario tests of test_frozen_pyinstaller run here again, against the same scenario app
 compiled once per session with ``--backend nuitka`` (a test module's own ``onedir`` fixture is
-the one its tests get). A Nuitka build compiles to C and takes about a minute here, so this
-module shares that one standalone build; the onefile mode is covered by the build tests of the
-parallel-library apps. Then what only Nuitka shows: it sets no ``sys.frozen`` and compiles the
-app, so its ``__file__`` is the would-be source path next to the executable.
+the one its tests get), and once with ``--onefile``. A Nuitka build compiles to C (one to
+four minutes here), so these two builds are all. Then what only Nuitka shows: Nuitka's own
+self-execution stop is off, so the dispatch is the only judge of a launch.
 """
 
 from __future__ import annotations
@@ -20,12 +19,14 @@ import pytest
 from freezekit.guard import run_guarded
 from tests.freezekit.test_frozen_pyinstaller import (
     MAX_PROCS,
+    PARALLEL,
     SCENARIOS,
     _built,
     run,
     test_a_child_starts_its_own_child,
     test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb,
     test_children_started_from_several_threads_at_once,
+    test_joblib_loky_and_multiprocess_children_go_to_their_own_package,
     test_process_pool_executor_without_freeze_support,
     test_processing_children_pool_queue_pipe_manager,
     test_stdlib_multiprocessing_with_freeze_support,
@@ -49,6 +50,7 @@ __all__ = [
     "test_a_child_starts_its_own_child",
     "test_an_unguarded_app_gets_our_error_in_its_child_and_no_fork_bomb",
     "test_children_started_from_several_threads_at_once",
+    "test_joblib_loky_and_multiprocess_children_go_to_their_own_package",
     "test_process_pool_executor_without_freeze_support",
     "test_processing_children_pool_queue_pipe_manager",
     "test_stdlib_multiprocessing_with_freeze_support",
@@ -77,6 +79,12 @@ def onedir(onedir_build: subprocess.CompletedProcess) -> Path:
     return _built(onedir_build)
 
 
+@pytest.fixture(scope="session")
+def onefile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _built(_nuitka_build(tmp_path_factory.mktemp("nuitka-onefile"), SCENARIOS,
+                                "--no-check", "--onefile", "-q"))
+
+
 def test_build_is_a_verified_folder_named_as_the_program(
         onedir_build: subprocess.CompletedProcess, onedir: Path) -> None:
     assert onedir_build.stdout.strip().splitlines()[-1] == str(onedir)
@@ -101,3 +109,21 @@ def test_a_stray_self_execution_line_runs_the_app_not_nuitkas_error(onedir: Path
     assert result.returncode == 2
     assert "scenarios: error:" in result.stderr
     assert result.max_procs_seen <= 2
+
+
+@pytest.mark.parametrize(("scenario", "method"), [("processing", "spawn"),
+                                                  ("stdlib", "forkserver"),
+                                                  ("executor", "spawn"), ("argv", "spawn")])
+def test_onefile_children(onefile: Path, scenario: str, method: str) -> None:
+    report, result = run(onefile, scenario, "--method", method, "--exit", "4")
+    assert result.returncode == 4
+    assert all(v == 0 for k, v in report.items() if k.endswith("exitcode"))
+    assert report.get("pool", [0, 1, 4, 9, 16, 25]) == [0, 1, 4, 9, 16, 25]
+    assert report.get("argv", ["argv", "--method", method, "--exit", "4"])[-2:] == ["--exit", "4"]
+
+
+@pytest.mark.parametrize("library", sorted(PARALLEL))
+def test_onefile_joblib_loky_and_multiprocess(onefile: Path, library: str) -> None:
+    report, result = run(onefile, library, "--method", "spawn")
+    assert report == PARALLEL[library], result.stderr[-3000:]
+    assert result.returncode == 0
