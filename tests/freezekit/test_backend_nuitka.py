@@ -184,3 +184,21 @@ def test_the_app_takes_the_name_the_program_gives_it_and_keeps_its_line_numbers(
     assert not hasattr(sys, nuitka_backend.RUN_NAME)
     if source.startswith('"""'):
         assert namespace["__doc__"].startswith("Doc")
+
+
+@needs_nuitka
+@pytest.mark.filterwarnings("ignore:the imp module is deprecated:DeprecationWarning")
+def test_the_plugin_rewrites_the_app_and_the_launch_tables_module_runs(monkeypatch) -> None:
+    from freezekit.backends import nuitka_plugin
+
+    monkeypatch.setenv(nuitka_backend.APP_MODULE_ENV, "myapp")
+    plugin = nuitka_plugin.FreezekitNuitkaPlugin()
+    source = "import sys\nif __name__ == '__main__':\n    pass\n"
+    for module in ("myapp", "joblib.externals.loky.backend.popen_loky_posix",
+                   "loky.backend.popen_loky_posix"):
+        assert plugin.onModuleSourceCode(module, "x.py", source) == \
+            nuitka_backend.with_run_name(source)
+    assert plugin.onModuleSourceCode("otherapp", "x.py", source) == source
+    # The code it adds to multiprocessing and multiprocessing.spawn is valid Python.
+    compile(nuitka_plugin._PROGRAM, "multiprocessing-preLoad", "exec")
+    compile(nuitka_plugin._FIXUP_MAIN, "multiprocessing.spawn-postLoad", "exec")
