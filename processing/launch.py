@@ -133,9 +133,11 @@ def _forkserver_rows(prefix: str, package: str, module: str, where: str) -> list
 LAUNCH_FORMS: tuple[LaunchForm, ...] = (
     LaunchForm("processing", "processing", "child", "every processing-freezekit release",
                "marker"),
+    # Run by processing.spawn_child, which hands the child to the stdlib or to multiprocess,
+    # whichever started it (the command line is the same).
     LaunchForm("cpython-spawn", "multiprocessing", "spawn child",
                "CPython 3.9-3.15, frozen (sys.frozen); also multiprocess's spawn children",
-               "spawn", module="multiprocessing.spawn", function="spawn_main",
+               "spawn", module="processing.spawn_child", function="spawn_main",
                keywords=_SPAWN_KEYWORDS),
     LaunchForm("cpython-spawn-code", "multiprocessing", "spawn child",
                "CPython 3.9-3.15, not flagged as frozen (sys.frozen unset)", "code",

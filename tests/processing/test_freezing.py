@@ -310,7 +310,7 @@ class _Recorder:
         ("multiprocessing.forkserver.main", ["-c", _fs(_FS_OLD, {"sys_path": _PATH})],
          ((3, 4, ["__main__"]), {"sys_path": _PATH})),
         ("multiprocessing.resource_tracker.main", ["-s", "-c", _TRACKER % 6], ((6,), {})),
-        ("multiprocessing.spawn.spawn_main",
+        ("processing.spawn_child.spawn_main",
          ["--multiprocessing-fork", "tracker_fd=5", "pipe_handle=7"],
          ((), {"tracker_fd": 5, "pipe_handle": 7})),
         ("multiprocessing.spawn.spawn_main",
