@@ -39,6 +39,7 @@ pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc"),
     pytest.mark.skipif(importlib.util.find_spec("cx_Freeze") is None,
                        reason="cx_Freeze is not installed: pip install '.[cxfreeze]'"),
+    pytest.mark.timeout(600),
 ]
 
 # The imported tests run here with this module's fixtures; __all__ says they are used.

@@ -18,7 +18,10 @@ import pytest
 from freezekit.guard import run_guarded
 
 pytestmark = [pytest.mark.frozen, pytest.mark.guarded,
-              pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc")]
+              pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc"),
+              # The first test of a build pays for it (with joblib, loky and multiprocess in
+              # the app, a minute or two on a busy machine).
+              pytest.mark.timeout(600)]
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).with_name("apps") / "scenarios.py"

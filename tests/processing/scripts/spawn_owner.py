@@ -3,11 +3,10 @@ them (``EXE --multiprocessing-fork ...``, EXE running processing's dispatch), ea
 what its own package prepared. ``spawn_owner.py EXE`` prints one line of JSON."""
 
 import json
+import multiprocessing
 import sys
 
 import multiprocess
-
-import multiprocessing
 
 TIMEOUT = 30
 
