@@ -28,6 +28,11 @@ from processing.launch import LAUNCH_FORMS
 # dispatch runs them as __main__, which their compiled code must be able to see.
 _RUN_AS_MAIN = frozenset(form.module for form in LAUNCH_FORMS if form.shape == "module")
 
+# Packages to bundle as byte code instead of compiling them to C: a build of an app that
+# uses big libraries (joblib, loky, dill...) takes minutes less. Comma-separated names.
+BYTECODE_ENV = "FREEZEKIT_NUITKA_BYTECODE"
+_BYTECODE = tuple(p.strip() for p in os.environ.get(BYTECODE_ENV, "").split(",") if p.strip())
+
 _FIXUP_MAIN = f"""\
 import importlib.util as _fk_util
 import multiprocessing.spawn as _fk_spawn
@@ -76,6 +81,13 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
         if str(module_name) == os.environ.get(APP_MODULE_ENV) or str(module_name) in _RUN_AS_MAIN:
             return with_run_name(source_code)
         return source_code
+
+    def decideCompilation(self, module_name):
+        """Packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code, not C."""
+        name = str(module_name)
+        if any(name == package or name.startswith(package + ".") for package in _BYTECODE):
+            return "bytecode"
+        return None
 
     @staticmethod
     def createPreModuleLoadCode(module):

@@ -10,6 +10,7 @@ self-execution stop is off, so the dispatch is the only judge of a launch.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,11 +61,18 @@ __all__ = [
 
 
 def _nuitka_build(tmp: Path, script: Path, *options: str) -> subprocess.CompletedProcess:
-    """``freezekit build --backend nuitka``, with the time a compile to C can take."""
+    """``freezekit build --backend nuitka``, with the time a compile to C can take.
+
+    joblib, loky, multiprocess and what they use are bundled as byte code (our plugin's
+    FREEZEKIT_NUITKA_BYTECODE): compiled to C they take the build from minutes to a quarter
+    of an hour here, and what is tested is how their launches reach them, not their code.
+    """
+    env = {**os.environ,
+           "FREEZEKIT_NUITKA_BYTECODE": "joblib,loky,multiprocess,dill,cloudpickle"}
     return subprocess.run(
         [sys.executable, "-m", "freezekit", "build", str(script), "--backend", "nuitka",
          "--distpath", str(tmp / "dist"), "--workpath", str(tmp / "build"), *options],
-        capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False)
+        capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False, env=env)
 
 
 @pytest.fixture(scope="session")
