@@ -70,6 +70,9 @@ class NuitkaBackend(Backend):
             "--disable-plugin=multiprocessing",
             "--no-deployment-flag=self-execution",
             f"--user-plugin={Path(__file__).with_name('nuitka_plugin.py')}",
+            # dill and cloudpickle (multiprocess, loky, joblib) pickle lambdas and nested
+            # functions by value: Nuitka's plugin teaches them its compiled functions.
+            "--enable-plugin=dill-compat",
             # The app's module and the self-test are imported by name only, out of the
             # import graph's sight; processing's launchers are imported lazily.
             f"--include-module={spec.app_module}",

@@ -10,9 +10,10 @@ script needs it:
   naming a ``python`` next to it that does not exist) and ``sys.frozen`` is set, which
   Nuitka does not set but the stdlib, loky and multiprocess read to launch children as
   ``<exe> --multiprocessing-fork``, a form the entry script's dispatch recognises;
-- ``multiprocessing.spawn._fixup_main_from_name``, with which stdlib spawn and forkserver
-  children import their parent's main module through ``runpy`` (which needs the source or
-  the byte code that a compiled module does not have), imports it compiled instead.
+- ``_fixup_main_from_name`` of the stdlib's, multiprocess's and loky's (and joblib's copy
+  of loky's) ``spawn``, with which their children import the parent's main module through
+  ``runpy`` (which needs the source or the byte code that a compiled module does not have),
+  imports a compiled one through its loader instead.
 """
 
 from __future__ import annotations
@@ -33,21 +34,30 @@ _RUN_AS_MAIN = frozenset(form.module for form in LAUNCH_FORMS if form.shape == "
 BYTECODE_ENV = "FREEZEKIT_NUITKA_BYTECODE"
 _BYTECODE = tuple(p.strip() for p in os.environ.get(BYTECODE_ENV, "").split(",") if p.strip())
 
-_FIXUP_MAIN = f"""\
+def _fixup_main(spawn_module: str) -> str:
+    """Post-load code for ``spawn_module`` (the stdlib's, multiprocess's, loky's or joblib's
+    copy of loky's ``spawn``): its ``_fixup_main_from_name``, with which a spawn child imports
+    its parent's main module through ``runpy``, imports a compiled one through its loader."""
+    return f"""\
 import importlib.util as _fk_util
-import multiprocessing.spawn as _fk_spawn
 import sys as _fk_sys
+
+import {spawn_module} as _fk_spawn
+
+_fk_original = _fk_spawn._fixup_main_from_name
 
 
 def _fixup_main_from_name(mod_name):
-    # A compiled main module, imported as __mp_main__ (freezekit's Nuitka plugin).
+    # freezekit's Nuitka plugin: a compiled main module has no code for runpy.
+    spec = _fk_util.find_spec(mod_name)
+    if spec is None or hasattr(spec.loader, "get_code"):
+        return _fk_original(mod_name)
     current_main = _fk_sys.modules["__main__"]
     if mod_name == "__main__" or mod_name.endswith(".__main__"):
         return
     if getattr(current_main.__spec__, "name", None) == mod_name:
         return
     _fk_spawn.old_main_modules.append(current_main)
-    spec = _fk_util.find_spec(mod_name)
     main_module = _fk_util.module_from_spec(spec)
     _fk_sys.modules["__main__"] = _fk_sys.modules["__mp_main__"] = main_module
     setattr(_fk_sys, {RUN_NAME!r}, "__mp_main__")
@@ -60,6 +70,10 @@ def _fixup_main_from_name(mod_name):
 _fk_spawn._fixup_main_from_name = _fixup_main_from_name
 """
 
+
+#: The spawn modules whose children import the parent's main module by name.
+_SPAWN_MODULES = ("multiprocessing.spawn", "multiprocess.spawn", "loky.backend.spawn",
+                  "joblib.externals.loky.backend.spawn")
 
 _PROGRAM = """\
 import sys
@@ -97,6 +111,7 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
 
     @staticmethod
     def createPostModuleLoadCode(module):
-        if str(module.getFullName()) == "multiprocessing.spawn":
-            return _FIXUP_MAIN, "Import a compiled main module in spawn children."
+        if str(module.getFullName()) in _SPAWN_MODULES:
+            return (_fixup_main(str(module.getFullName())),
+                    "Import a compiled main module in spawn children.")
         return None

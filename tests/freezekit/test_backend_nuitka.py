@@ -116,6 +116,7 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     assert "--include-package=processing" in cmd
     # Nuitka's plugin and its self-execution stop would act on launches before our dispatch.
     assert "--disable-plugin=multiprocessing" in cmd
+    assert "--enable-plugin=dill-compat" in cmd
     assert "--no-deployment-flag=self-execution" in cmd
     assert f"--include-data-dir={tmp_path / 'assets'}=share/assets" in cmd
     assert f"--include-data-files={tmp_path / 'notes.txt'}=notes.txt" in cmd
@@ -201,4 +202,22 @@ def test_the_plugin_rewrites_the_app_and_the_launch_tables_module_runs(monkeypat
     assert plugin.onModuleSourceCode("otherapp", "x.py", source) == source
     # The code it adds to multiprocessing and multiprocessing.spawn is valid Python.
     compile(nuitka_plugin._PROGRAM, "multiprocessing-preLoad", "exec")
-    compile(nuitka_plugin._FIXUP_MAIN, "multiprocessing.spawn-postLoad", "exec")
+    for spawn in nuitka_plugin._SPAWN_MODULES:
+        code = nuitka_plugin._fixup_main(spawn)
+        compile(code, f"{spawn}-postLoad", "exec")
+        assert f"import {spawn} as _fk_spawn" in code
+
+
+def test_the_patched_fixup_leaves_an_ordinary_main_module_to_the_original(tmp_path,
+                                                                         monkeypatch) -> None:
+    pytest.importorskip("nuitka")
+    import multiprocessing.spawn
+
+    from freezekit.backends import nuitka_plugin
+
+    calls = []
+    monkeypatch.setattr(multiprocessing.spawn, "_fixup_main_from_name", calls.append)
+    namespace: dict = {}
+    exec(nuitka_plugin._fixup_main("multiprocessing.spawn"), namespace)  # noqa: S102
+    multiprocessing.spawn._fixup_main_from_name("json")  # has code: runpy's way
+    assert calls == ["json"]
