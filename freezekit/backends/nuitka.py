@@ -70,9 +70,6 @@ class NuitkaBackend(Backend):
             "--disable-plugin=multiprocessing",
             "--no-deployment-flag=self-execution",
             f"--user-plugin={Path(__file__).with_name('nuitka_plugin.py')}",
-            # dill and cloudpickle (multiprocess, loky, joblib) pickle lambdas and nested
-            # functions by value: Nuitka's plugin teaches them its compiled functions.
-            "--enable-plugin=dill-compat",
             # The app's module and the self-test are imported by name only, out of the
             # import graph's sight; processing's launchers are imported lazily.
             f"--include-module={spec.app_module}",
@@ -91,6 +88,11 @@ class NuitkaBackend(Backend):
         if spec.echo is None:
             cmd.append("--quiet")
         cmd += [f"--include-module={module}" for module in spec.hidden_imports]
+        if _app_imports(spec) & _DILL_USERS:
+            # dill pickles lambdas and nested functions by value (multiprocess's Pool.map of
+            # a lambda): Nuitka's dill-compat plugin teaches it compiled functions. Only
+            # then: the plugin bundles dill, a build of minutes more.
+            cmd.append("--enable-plugin=dill-compat")
         for data in spec.data:
             kind = "dir" if data.source.is_dir() else "files"
             cmd.append(f"--include-data-{kind}={data.source}={data.dest}")
@@ -117,6 +119,33 @@ class NuitkaBackend(Backend):
                 f"Nuitka finished but made no program at {built}\n{_tail(spec.log_path)}",
                 spec.log_path)
         return _deliver(spec, built)
+
+
+#: Packages that pickle with dill: an app importing one gets Nuitka's dill-compat plugin.
+_DILL_USERS = frozenset({"dill", "multiprocess", "pathos"})
+
+
+def _app_imports(spec: BuildSpec) -> set[str]:
+    """The top-level packages the app's module imports (empty if it cannot be read)."""
+    import ast
+
+    for folder in spec.module_paths:
+        source = folder / f"{spec.app_module}.py"
+        if source.is_file():
+            break
+    else:
+        return set()
+    try:
+        tree = ast.parse(source.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.partition(".")[0])
+    return names
 
 
 _COMPILER_HINT = {

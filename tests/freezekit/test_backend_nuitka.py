@@ -116,7 +116,8 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     assert "--include-package=processing" in cmd
     # Nuitka's plugin and its self-execution stop would act on launches before our dispatch.
     assert "--disable-plugin=multiprocessing" in cmd
-    assert "--enable-plugin=dill-compat" in cmd
+    # No dill in the app: no dill-compat (it would bundle dill).
+    assert "--enable-plugin=dill-compat" not in cmd
     assert "--no-deployment-flag=self-execution" in cmd
     assert f"--include-data-dir={tmp_path / 'assets'}=share/assets" in cmd
     assert f"--include-data-files={tmp_path / 'notes.txt'}=notes.txt" in cmd
@@ -221,3 +222,8 @@ def test_the_patched_fixup_leaves_an_ordinary_main_module_to_the_original(tmp_pa
     exec(nuitka_plugin._fixup_main("multiprocessing.spawn"), namespace)  # noqa: S102
     multiprocessing.spawn._fixup_main_from_name("json")  # has code: runpy's way
     assert calls == ["json"]
+
+
+def test_an_app_that_pickles_with_dill_gets_nuitkas_dill_compat(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import multiprocess as mp\n")
+    assert "--enable-plugin=dill-compat" in get_backend("nuitka").command(_spec(tmp_path))
