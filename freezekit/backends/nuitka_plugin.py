@@ -34,6 +34,10 @@ _RUN_AS_MAIN = frozenset(form.module for form in LAUNCH_FORMS if form.shape == "
 BYTECODE_ENV = "FREEZEKIT_NUITKA_BYTECODE"
 _BYTECODE = tuple(p.strip() for p in os.environ.get(BYTECODE_ENV, "").split(",") if p.strip())
 
+
+def _in_bytecode(name: str) -> bool:
+    return any(name == package or name.startswith(package + ".") for package in _BYTECODE)
+
 def _fixup_main(spawn_module: str) -> str:
     """Post-load code for ``spawn_module`` (the stdlib's, multiprocess's, loky's or joblib's
     copy of loky's ``spawn``): its ``_fixup_main_from_name``, with which a spawn child imports
@@ -98,10 +102,7 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
 
     def decideCompilation(self, module_name):
         """Packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code, not C."""
-        name = str(module_name)
-        if any(name == package or name.startswith(package + ".") for package in _BYTECODE):
-            return "bytecode"
-        return None
+        return "bytecode" if _in_bytecode(str(module_name)) else None
 
     @staticmethod
     def createPreModuleLoadCode(module):
@@ -111,7 +112,9 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
 
     @staticmethod
     def createPostModuleLoadCode(module):
-        if str(module.getFullName()) in _SPAWN_MODULES:
-            return (_fixup_main(str(module.getFullName())),
+        # (Nuitka 4.3 cannot attach load code to a byte-code module: it fails the build.)
+        name = str(module.getFullName())
+        if name in _SPAWN_MODULES and not _in_bytecode(name):
+            return (_fixup_main(name),
                     "Import a compiled main module in spawn children.")
         return None
