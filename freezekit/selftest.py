@@ -12,7 +12,9 @@ a child of a frozen program:
 - ``stdlib-forkserver``: the stdlib's fork server and its resource tracker (the ``-c``
   launches whose form changes between CPython releases), and a child forked by it;
 - ``process-pool-executor``: a ``concurrent.futures.ProcessPoolExecutor`` with the running
-  Python's default start method, as an app gets it.
+  Python's default start method, as an app gets it;
+- ``joblib``, ``loky``, ``multiprocess``: those libraries' workers (and resource trackers),
+  when the app imports the library.
 
 Each child gets a random token through a Pipe and sends it back through a Queue. The last
 line of the output is ``freezekit-self-test: ok`` followed by JSON, or the run fails; the
@@ -27,6 +29,7 @@ import multiprocessing
 import os
 import secrets
 import sys
+from collections.abc import Iterable
 from typing import Any, Callable
 
 __all__ = ["ENV", "FLAG", "LAUNCHES", "OK", "REPORT_ENV", "availableLaunches",
@@ -138,6 +141,46 @@ def _executor() -> dict[str, Any]:
     return {"start_method": method, "worker_pids": sorted({p for _, p in answers})}
 
 
+def _worker_answers(answers: list[tuple[str, int]], tokens: list[str], what: str) -> list[int]:
+    if [token for token, _ in answers] != tokens or os.getpid() in {p for _, p in answers}:
+        raise RuntimeError(f"{what} answered {answers!r}")
+    return sorted({p for _, p in answers})
+
+
+def _joblib() -> dict[str, Any]:
+    from joblib import Parallel, delayed
+
+    tokens = [secrets.token_hex(8) for _ in range(4)]
+    answers = Parallel(n_jobs=2)(delayed(_pid_of_worker)(token) for token in tokens)
+    return {"worker_pids": _worker_answers(answers, tokens, "joblib's loky workers")}
+
+
+def _loky() -> dict[str, Any]:
+    from loky import get_reusable_executor
+
+    tokens = [secrets.token_hex(8) for _ in range(4)]
+    executor = get_reusable_executor(max_workers=2)
+    try:
+        answers = list(executor.map(_pid_of_worker, tokens, timeout=_TIMEOUT))
+    finally:
+        executor.shutdown(wait=True)
+    return {"worker_pids": _worker_answers(answers, tokens, "loky's workers")}
+
+
+def _multiprocess() -> dict[str, Any]:
+    import multiprocess
+
+    return _round_trip(multiprocess.get_context("spawn"))
+
+
+#: The launches of parallel libraries that are not ours: self-tested when the app imports
+#: the library (``available_launches(packages)``), since a program bundles it only then.
+LIBRARY_LAUNCHES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "joblib": ("joblib.Parallel's loky workers and resource tracker", _joblib),
+    "loky": ("loky's reusable executor: workers and resource tracker", _loky),
+    "multiprocess": ("multiprocess spawn child and its resource tracker", _multiprocess),
+}
+
 #: name -> (what it exercises, the check). The order is the report's.
 LAUNCHES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "processing-spawn": ("processing spawn child", _processing("spawn")),
@@ -146,14 +189,18 @@ LAUNCHES: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "stdlib-forkserver": ("multiprocessing forkserver with its resource tracker",
                           _stdlib_forkserver),
     "process-pool-executor": ("ProcessPoolExecutor (the default start method)", _executor),
+    **LIBRARY_LAUNCHES,
 }
 
 
-def available_launches() -> list[str]:
-    """The launches this Python can make: the fork server exists on POSIX only."""
+def available_launches(packages: Iterable[str] = ()) -> list[str]:
+    """The launches this Python can make (the fork server exists on POSIX only), and those
+    of the parallel libraries among ``packages`` (the top-level packages the app imports)."""
     methods = multiprocessing.get_all_start_methods()
+    wanted = set(packages)
     return [name for name in LAUNCHES
-            if not name.endswith("forkserver") or "forkserver" in methods]
+            if (not name.endswith("forkserver") or "forkserver" in methods)
+            and (name not in LIBRARY_LAUNCHES or name in wanted)]
 
 
 def main(argv: list[str] | None = None) -> int:

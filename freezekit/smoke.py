@@ -21,7 +21,7 @@ from typing import Any
 from freezekit import appcheck, selftest
 from freezekit.guard import run_guarded
 
-__all__ = ["SmokeFailed", "smokeTest", "smoke_test"]
+__all__ = ["SmokeFailed", "appLaunches", "app_launches", "smokeTest", "smoke_test"]
 
 #: Processes one launch may have at once: the program, a fork server, a resource tracker,
 #: two workers, each doubled by a one-file bootloader. A program that re-runs its app in
@@ -37,6 +37,24 @@ class SmokeFailed(Exception):
     def __init__(self, message: str, failed: list[str]) -> None:
         super().__init__(message)
         self.failed = failed
+
+
+def app_launches(app: str | os.PathLike[str]) -> list[str]:
+    """The self-test's launches for the app ``app``: the running Python's, and those of the
+    parallel libraries (joblib, loky, multiprocess) that the app's script imports."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(app).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return selftest.available_launches()
+    packages = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            packages.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            packages.add(node.module.partition(".")[0])
+    return selftest.available_launches(packages)
 
 
 def smoke_test(executable: str | os.PathLike[str], timeout: float = TIMEOUT,
@@ -113,3 +131,4 @@ def _tail(text: str, lines: int = 20) -> str:
 
 
 smokeTest = smoke_test
+appLaunches = app_launches

@@ -248,9 +248,8 @@ def _import_main(how: str, where: str) -> None:
     _stdlib_process.current_process()._importing_main = where
     main_module = types.ModuleType("__mp_main__")
     if how == "name":
-        spec = importlib.util.find_spec(where)
-        if spec is not None and not hasattr(spec.loader, "get_code"):
-            _import_compiled_main(spec)
+        if is_compiled_main(how, where):
+            _import_compiled_main(importlib.util.find_spec(where))
             return
         content = runpy.run_module(where, run_name="__mp_main__", alter_sys=True)
     else:
@@ -264,13 +263,42 @@ def _import_compiled_main(spec: Any) -> None:
     """A main module compiled by Nuitka has no code for runpy: its loader runs it, under the
     ``__name__`` that freezekit's Nuitka plugin lets the program choose."""
     main_module = importlib.util.module_from_spec(spec)
-    _replaced_mains.append(sys.modules["__main__"])
+    current_main = sys.modules["__main__"]
     sys.modules["__main__"] = sys.modules["__mp_main__"] = main_module
     sys._freezekit_run_name = "__mp_main__"  # type: ignore[attr-defined]
     try:
         spec.loader.exec_module(main_module)
+    except BaseException:
+        # As runpy leaves it: no half-run module stands in for the main module.
+        sys.modules["__main__"] = current_main
+        sys.modules.pop("__mp_main__", None)
+        raise
     finally:
         sys.__dict__.pop("_freezekit_run_name", None)
+    _replaced_mains.append(current_main)
+
+
+def run_compiled(name: str, run_name: str) -> types.ModuleType:
+    """Run the compiled (Nuitka) module ``name`` as a fresh module called ``run_name``."""
+    spec = importlib.util.find_spec(name)
+    module = importlib.util.module_from_spec(spec)
+    sys._freezekit_run_name = run_name  # type: ignore[attr-defined]
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.__dict__.pop("_freezekit_run_name", None)
+    return module
+
+
+def is_compiled_main(how: str, where: str) -> bool:
+    """Whether the main module ``(how, where)`` is compiled (Nuitka): no code for runpy."""
+    if how != "name":
+        return False
+    try:
+        spec = importlib.util.find_spec(where)
+    except (ImportError, ValueError):
+        return False
+    return spec is not None and not hasattr(spec.loader, "get_code")
 
 
 # The child's original ``__main__`` (the bootstrap's), kept alive once replaced.

@@ -181,7 +181,10 @@ def _preload(config: dict[str, Any]) -> None:
     sys.path[:] = config["sys_path"]
     os.chdir(config["dir"])
     _stdlib_process.current_process().authkey = config["authkey"]
-    if config["main"] is not None:
+    # A main module compiled by Nuitka is not preloaded: once its run has failed in a
+    # process (an unguarded app refused by check_not_importing_main), running it again in a
+    # fork of that process crashes (SIGSEGV); so each child imports it itself.
+    if config["main"] is not None and not bootstrap.is_compiled_main(*config["main"]):
         current = _stdlib_process.current_process()
         current._inheriting = True
         try:

@@ -29,6 +29,7 @@ import sys
 from collections.abc import Sequence
 
 from processing.launch import MARKER, LaunchData, looks_like_launch, recognise
+from processing.report import stand_in_streams, write_error
 
 __all__ = ["MARKER", "PARENT_ENV", "UNRECOGNISED_EXIT", "child_command", "dispatch_launch",
            "freezeSupport", "freeze_support", "is_frozen", "recognise_launch", "run_launch",
@@ -154,6 +155,8 @@ def dispatch_launch(argv: Sequence[str] | None = None) -> None:
         _mark_children()
         return
     _mark_children()
+    # A windowed program's child has no stdout/stderr; the stdlib's children write to them.
+    stand_in_streams()
     run_launch(launch)
     sys.exit(0)
 
@@ -183,8 +186,15 @@ def run_launch(launch: LaunchData) -> None:
     if module is None:
         import runpy
 
+        from processing import bootstrap
+
         sys.argv[1:] = list(launch.args)
-        runpy.run_module(form.module, run_name="__main__", alter_sys=True)
+        if bootstrap.is_compiled_main("name", form.module):
+            # Compiled by Nuitka: no code for runpy (freezekit's Nuitka plugin lets the
+            # module take the __name__ "__main__").
+            bootstrap.run_compiled(form.module, "__main__")
+        else:
+            runpy.run_module(form.module, run_name="__main__", alter_sys=True)
     else:
         getattr(module, form.function)(*launch.call_args, **launch.call_kwargs)
 
@@ -192,10 +202,7 @@ def run_launch(launch: LaunchData) -> None:
 def _fail(message: str) -> None:
     """One line on stderr (if there is one), then exit with UNRECOGNISED_EXIT."""
     program = os.path.basename(str(sys.argv[0])) if sys.argv else "program"
-    try:
-        print(f"{program}: {message}", file=sys.stderr, flush=True)
-    except (AttributeError, OSError, ValueError):  # a windowed program has no stderr
-        pass
+    write_error(f"{program}: {message}\n")  # a windowed program may have no stderr
     sys.exit(UNRECOGNISED_EXIT)
 
 

@@ -52,8 +52,9 @@ class LaunchForm:
     """One row of the table: a command-line form, who produces it and how to run it.
 
     ``shape`` is ``"marker"`` (``exe MARKER ARGS``), ``"spawn"`` (``exe --multiprocessing-fork
-    key=value...``), ``"code"`` (``exe [flags] -c CODE [ARGS]``) or ``"module"`` (``exe
-    [flags] -m MODULE OPTIONS``).
+    key=value...``), ``"code"`` (``exe [flags] -c CODE [ARGS]``), ``"module"`` (``exe
+    [flags] -m MODULE OPTIONS``) or ``"option"`` (``exe [flags] OPTION INT``, which calls the
+    row's function with the int).
     """
 
     name: str
@@ -78,6 +79,8 @@ class LaunchForm:
     #: ``module``: its options, each followed by a value; the ones whose value is an int.
     module_options: frozenset[str] = frozenset()
     int_options: frozenset[str] = frozenset()
+    #: ``option``: the option that stands for the launch.
+    option: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,11 @@ def _forkserver_rows(prefix: str, package: str, module: str, where: str) -> list
 LAUNCH_FORMS: tuple[LaunchForm, ...] = (
     LaunchForm("processing", "processing", "child", "every processing-freezekit release",
                "marker"),
+    # Run by processing.spawn_child, which hands the child to the stdlib or to multiprocess,
+    # whichever started it (the command line is the same).
     LaunchForm("cpython-spawn", "multiprocessing", "spawn child",
                "CPython 3.9-3.15, frozen (sys.frozen); also multiprocess's spawn children",
-               "spawn", module="multiprocessing.spawn", function="spawn_main",
+               "spawn", module="processing.spawn_child", function="spawn_main",
                keywords=_SPAWN_KEYWORDS),
     LaunchForm("cpython-spawn-code", "multiprocessing", "spawn child",
                "CPython 3.9-3.15, not flagged as frozen (sys.frozen unset)", "code",
@@ -142,6 +147,11 @@ LAUNCH_FORMS: tuple[LaunchForm, ...] = (
     LaunchForm("cpython-resource-tracker", "multiprocessing", "resource tracker",
                "CPython 3.9-3.15", "code", module="multiprocessing.resource_tracker",
                positional=(1,)),
+    LaunchForm("nuitka-resource-tracker", "multiprocessing", "resource tracker",
+               "CPython 3.9-3.15 compiled by Nuitka 2.x-4.x, whose package configuration "
+               "rewrites resource_tracker.py's launch (stdlib3.nuitka-package.config.yml)",
+               "option", module="multiprocessing.resource_tracker",
+               option="--multiprocessing-resource-tracker"),
     *_forkserver_rows("cpython", "multiprocessing", "multiprocessing.forkserver", "CPython"),
     LaunchForm("multiprocess-spawn-code", "multiprocess", "spawn child",
                "multiprocess 0.70.x, not flagged as frozen", "code",
@@ -152,6 +162,15 @@ LAUNCH_FORMS: tuple[LaunchForm, ...] = (
                module="multiprocess.resource_tracker", positional=(1,)),
     *_forkserver_rows("multiprocess", "multiprocess", "multiprocess.forkserver",
                       "multiprocess 0.70.x copies of CPython"),
+    # joblib vendors loky as joblib.externals.loky: the same launches under that name.
+    LaunchForm("joblib-loky-resource-tracker", "joblib", "resource tracker",
+               "joblib 1.x (joblib/externals/loky/backend/resource_tracker.py)", "code",
+               module="joblib.externals.loky.backend.resource_tracker", positional=(1, 2)),
+    LaunchForm("joblib-loky-worker", "joblib", "worker",
+               "joblib 1.x on POSIX (joblib/externals/loky/backend/popen_loky_posix.py)",
+               "module", module="joblib.externals.loky.backend.popen_loky_posix",
+               module_options=frozenset({"--process-name", "--pipe", "--semaphore"}),
+               int_options=frozenset({"--pipe", "--semaphore"})),
     LaunchForm("loky-resource-tracker", "loky", "resource tracker",
                "loky 3.x (loky/backend/resource_tracker.py)", "code",
                module="loky.backend.resource_tracker", positional=(1, 2)),
@@ -163,11 +182,15 @@ LAUNCH_FORMS: tuple[LaunchForm, ...] = (
 )
 
 
+#: What ends the interpreter flags of a launch: ``-c``, ``-m`` and the ``option`` rows'.
+_SWITCHES = frozenset({"-c", "-m"} | {f.option for f in LAUNCH_FORMS if f.shape == "option"})
+
+
 def _split_flags(args: Sequence[str]) -> tuple[tuple[str, ...], list[str]] | None:
     """The interpreter flags at the front of ``args`` and what follows them; None if an
     argument before ``-c``/``-m`` is not an interpreter flag."""
     i = 0
-    while i < len(args) and args[i] not in ("-c", "-m"):
+    while i < len(args) and args[i] not in _SWITCHES:
         if args[i] in _OPTIONS_WITH_VALUE:
             if i + 1 >= len(args):
                 return None
@@ -215,6 +238,10 @@ def recognise(argv: Sequence[str]) -> LaunchData | None:
         return None
     switch, target, after = rest[0], rest[1], rest[2:]
     for form in LAUNCH_FORMS:
+        if form.shape == "option" and switch == form.option:
+            if after or not target.isdigit():
+                return None
+            return LaunchData(form, call_args=(int(target),), interpreter_flags=flags)
         if switch == "-c" and form.shape == "code":
             call = _match_code(form, target, after)
             if call is not None:

@@ -29,6 +29,7 @@ __all__ = [
 _BACKENDS = {
     "pyinstaller": "freezekit.backends.pyinstaller:PyInstallerBackend",
     "cx_freeze": "freezekit.backends.cx_freeze:CxFreezeBackend",
+    "nuitka": "freezekit.backends.nuitka:NuitkaBackend",
 }
 
 

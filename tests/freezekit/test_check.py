@@ -29,6 +29,44 @@ def test_fk001_process_at_module_level_whatever_the_import_style(imports, call):
     assert [code for _, code in found] == ["FK001"]
 
 
+@pytest.mark.parametrize("imports, call", [
+    ("import multiprocess", "multiprocess.Pool(2)"),
+    ("import multiprocess as mp", "mp.get_context('spawn').Process(target=f)"),
+    ("from multiprocess import Manager", "Manager()"),
+])
+def test_fk001_covers_multiprocess_as_multiprocessing(imports, call):
+    found = codes(f"{imports}\ndef f(): pass\nx = {call}\n")
+    assert [code for _, code in found] == ["FK001"]
+
+
+@pytest.mark.parametrize("imports, call", [
+    ("from joblib import Parallel, delayed", "Parallel(n_jobs=2)(delayed(f)(i) for i in [1])"),
+    ("import joblib", "joblib.Parallel(n_jobs=2)(joblib.delayed(f)(1) for _ in [1])"),
+    ("from joblib.parallel import Parallel", "Parallel(n_jobs=2)"),
+    ("import loky", "loky.get_reusable_executor(max_workers=2)"),
+    ("from loky import ProcessPoolExecutor", "ProcessPoolExecutor(2)"),
+    ("from joblib.externals.loky import get_reusable_executor", "get_reusable_executor()"),
+])
+def test_fk007_joblib_or_loky_work_at_module_level(imports, call):
+    found = analyse_source(f"{imports}\ndef f(x): return x\nx = {call}\n")
+    assert [(f.line, f.code, f.severity) for f in found] == [(3, "FK007", "error")]
+    assert "each of its worker processes imports the main module" in found[0].message
+
+
+def test_fk007_not_for_work_under_the_main_guard_or_in_functions():
+    source = """\
+        from joblib import Parallel, delayed
+        import loky
+
+        def run():
+            return loky.get_reusable_executor().map(abs, [1])
+
+        if __name__ == "__main__":
+            print(Parallel(n_jobs=2)(delayed(abs)(i) for i in range(3)), run())
+        """
+    assert codes(source) == []
+
+
 @pytest.mark.parametrize("block", [
     "for i in range(2):\n    {c}\n",
     "with open('x') as fh:\n    {c}\n",

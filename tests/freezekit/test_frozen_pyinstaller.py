@@ -18,7 +18,10 @@ import pytest
 from freezekit.guard import run_guarded
 
 pytestmark = [pytest.mark.frozen, pytest.mark.guarded,
-              pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc")]
+              pytest.mark.skipif(sys.platform != "linux", reason="process guard reads /proc"),
+              # The first test of a build pays for it (with joblib, loky and multiprocess in
+              # the app, a minute or two on a busy machine).
+              pytest.mark.timeout(600)]
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).with_name("apps") / "scenarios.py"
@@ -135,6 +138,26 @@ def test_process_pool_executor_without_freeze_support(onedir: Path, method: str)
     assert report == {"executor": [0, 1, 4, 9, 16, 25]}
 
 
+#: What each library scenario prints, as plain python prints it.
+PARALLEL = {
+    "joblib": {"joblib": [0, 1, 4, 9, 16, 25]},
+    "loky": {"loky": [0, 1, 4, 9, 16, 25], "other_pids": True},
+    "multiprocess": {"multiprocess": [0, 1, 4, 9, 16, 25], "child": "multiprocess child",
+                     "child_exitcode": 0},
+}
+
+
+@pytest.mark.parametrize("library", sorted(PARALLEL))
+def test_joblib_loky_and_multiprocess_children_go_to_their_own_package(
+        onedir: Path, library: str) -> None:
+    """joblib and loky with no freeze_support(); multiprocess as its examples are written."""
+    report, result = run(onedir, library, "--method", "spawn")
+    assert report == PARALLEL[library], result.stderr[-3000:]
+    assert result.returncode == 0
+    # The app and its workers (two), a resource tracker, at most one more in between.
+    assert result.max_procs_seen <= 6
+
+
 def test_children_started_from_several_threads_at_once(onedir: Path) -> None:
     report, _ = run(onedir, "threads", "--method", "spawn")
     assert report == {"threads": [0, 1, 2, 3], "exitcodes": [0, 0, 0, 0]}
@@ -193,6 +216,13 @@ def test_onefile_children_reuse_the_unpacked_files_which_are_gone_after_exit(
     assert result.returncode == 0
     assert report["parent"] and report["child"] == report["parent"]
     assert not Path(report["parent"]).exists()
+
+
+@pytest.mark.parametrize("library", sorted(PARALLEL))
+def test_onefile_joblib_loky_and_multiprocess(onefile: Path, library: str) -> None:
+    report, result = run(onefile, library, "--method", "spawn")
+    assert report == PARALLEL[library], result.stderr[-3000:]
+    assert result.returncode == 0
 
 
 def test_onefile_arguments_and_exit_status(onefile: Path) -> None:

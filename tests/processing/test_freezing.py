@@ -124,6 +124,15 @@ TABLE = [
                                "main(7, False)")], (7, False), {}),
     ("loky-resource-tracker", ["-c", ("from loky.backend.resource_tracker import main; "
                                "main(7, 0)")], (7, 0), {}),
+    # joblib 1.x vendors loky 3.x as joblib.externals.loky
+    ("joblib-loky-resource-tracker",
+     ["-c", ("from joblib.externals.loky.backend.resource_tracker import main; "
+             "main(7, False)")], (7, False), {}),
+    ("joblib-loky-worker", ["-m", "joblib.externals.loky.backend.popen_loky_posix",
+                            "--process-name", "LokyProcess-1", "--pipe", "9"], None, None),
+    # Nuitka's stdlib3.nuitka-package.config.yml: args += ['--multiprocessing-resource-tracker',
+    # str(r)] in place of args += ['-c', cmd % r], in the programs it compiles.
+    ("nuitka-resource-tracker", ["--multiprocessing-resource-tracker", "7"], (7,), {}),
     # [sys.executable, "-m", popen_loky_posix, "--process-name", name, "--pipe", fd]
     ("loky-worker", ["-m", "loky.backend.popen_loky_posix", "--process-name",
                      "LokyProcess-1", "--pipe", "9"], None, None),
@@ -143,7 +152,7 @@ LAUNCH_FORMS_BY_NAME = {form.name: form for form in LAUNCH_FORMS}
 
 # Marker forms are the executable's first argument, never after interpreter flags.
 CASES = [(flags, *row) for row in TABLE for flags in FLAGS
-         if not flags or LAUNCH_FORMS_BY_NAME[row[0]].shape in ("code", "module")]
+         if not flags or LAUNCH_FORMS_BY_NAME[row[0]].shape in ("code", "module", "option")]
 
 
 @pytest.mark.parametrize(("flags", "row", "args", "call_args", "call_kwargs"), CASES,
@@ -304,7 +313,7 @@ class _Recorder:
         ("multiprocessing.forkserver.main", ["-c", _fs(_FS_OLD, {"sys_path": _PATH})],
          ((3, 4, ["__main__"]), {"sys_path": _PATH})),
         ("multiprocessing.resource_tracker.main", ["-s", "-c", _TRACKER % 6], ((6,), {})),
-        ("multiprocessing.spawn.spawn_main",
+        ("processing.spawn_child.spawn_main",
          ["--multiprocessing-fork", "tracker_fd=5", "pipe_handle=7"],
          ((), {"tracker_fd": 5, "pipe_handle": 7})),
         ("multiprocessing.spawn.spawn_main",

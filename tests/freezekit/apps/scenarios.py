@@ -5,6 +5,8 @@ JSON with what happened. Its argparse rejects unknown arguments, so a child laun
 reached it would fail loudly. It calls freeze_support() only when asked, in several ways,
 to show that the call is optional and harmless. With ``SCENARIO_UNGUARDED=1`` it starts a
 process at import time, as an unguarded app would (the tests build it with --no-check).
+The ``joblib``, ``loky`` and ``multiprocess`` scenarios run parallel code that is not ours,
+as its users write it.
 """
 
 import argparse
@@ -150,6 +152,51 @@ def run_nested(method):
     return {"nested": kind, "child_exitcode": child.exitcode, "other_pid": pid != os.getpid()}
 
 
+def _pid(_):
+    return os.getpid()
+
+
+def _answer_multiprocess(queue):
+    import multiprocess
+
+    queue.put(("multiprocess child", multiprocess.current_process().name))
+
+
+def run_joblib(method):
+    """joblib as its users write it: the default (loky) backend, no freeze_support()."""
+    from joblib import Parallel, delayed
+
+    return {"joblib": Parallel(n_jobs=2)(delayed(_square)(i) for i in range(6))}
+
+
+def run_loky(method):
+    """loky's reusable executor, no freeze_support()."""
+    from loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=2, timeout=10)
+    pids = set(executor.map(_pid, range(4), timeout=TIMEOUT))
+    squares = list(executor.map(_square, range(6), timeout=TIMEOUT))
+    executor.shutdown(wait=True)
+    return {"loky": squares, "other_pids": os.getpid() not in pids}
+
+
+def run_multiprocess(method):
+    """multiprocess as its own examples are written (uqfoundation/multiprocess examples/):
+    freeze_support() first in the main guard (see below), a Pool mapping a lambda, which only
+    dill pickles, and a Process that answers through a Queue."""
+    import multiprocess
+
+    ctx = multiprocess.get_context(method)
+    with ctx.Pool(2) as pool:
+        squares = pool.map(lambda x: x * x, range(6))
+    queue = ctx.Queue()
+    child = ctx.Process(target=_answer_multiprocess, args=(queue,))
+    child.start()
+    answer = queue.get(timeout=TIMEOUT)
+    child.join(TIMEOUT)
+    return {"multiprocess": squares, "child": answer[0], "child_exitcode": child.exitcode}
+
+
 def run_meipass(method):
     ctx = processing.getContext(method)
     queue = ctx.Queue()
@@ -175,6 +222,9 @@ SCENARIOS = {
     "nested": run_nested,
     "meipass": run_meipass,
     "argv": run_argv,
+    "joblib": run_joblib,
+    "loky": run_loky,
+    "multiprocess": run_multiprocess,
 }
 
 
@@ -198,4 +248,8 @@ if __name__ == "__main__":
         multiprocessing.freeze_support()
     elif "--freeze-support=spawn-context" in sys.argv:
         multiprocessing.get_context("spawn").freeze_support()
+    if sys.argv[1:2] == ["multiprocess"]:
+        import multiprocess
+
+        multiprocess.freeze_support()
     sys.exit(main())

