@@ -169,10 +169,13 @@ _SPAWNERS = frozenset({"Process", "Pool", "Manager", "ProcessPoolExecutor"})
 _EXECUTORS = frozenset({"concurrent.futures.ProcessPoolExecutor",
                         "concurrent.futures.process.ProcessPoolExecutor",
                         "loky.ProcessPoolExecutor", "loky.get_reusable_executor",
-                        "joblib.externals.loky.get_reusable_executor"})
+                        "loky.process_executor.ProcessPoolExecutor",
+                        "loky.reusable_executor.get_reusable_executor",
+                        "joblib.externals.loky.get_reusable_executor",
+                        "joblib.externals.loky.ProcessPoolExecutor"})
 #: Creating one starts nothing; its start() (or entering it in a `with`) starts a server process.
 _MANAGERS = frozenset({"BaseManager", "SyncManager", "SharedMemoryManager"})
-_PARALLEL = frozenset({"joblib.Parallel"})
+_PARALLEL = frozenset({"joblib.Parallel", "joblib.parallel.Parallel"})
 _THREAD_BACKENDS = frozenset({"threading", "sequential", "threads"})
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?",
                    re.IGNORECASE)

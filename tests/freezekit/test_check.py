@@ -42,18 +42,18 @@ def test_fk001_covers_multiprocess_as_multiprocessing(imports, call):
 @pytest.mark.parametrize("imports, call", [
     ("from joblib import Parallel, delayed", "Parallel(n_jobs=2)(delayed(f)(i) for i in [1])"),
     ("import joblib", "joblib.Parallel(n_jobs=2)(joblib.delayed(f)(1) for _ in [1])"),
-    ("from joblib.parallel import Parallel", "Parallel(n_jobs=2)"),
+    ("from joblib.parallel import Parallel", "Parallel(n_jobs=2)(iter([]))"),
     ("import loky", "loky.get_reusable_executor(max_workers=2)"),
     ("from loky import ProcessPoolExecutor", "ProcessPoolExecutor(2)"),
     ("from joblib.externals.loky import get_reusable_executor", "get_reusable_executor()"),
 ])
-def test_fk007_joblib_or_loky_work_at_module_level(imports, call):
+def test_fk001_joblib_or_loky_work_at_module_level(imports, call):
     found = analyse_source(f"{imports}\ndef f(x): return x\nx = {call}\n")
-    assert [(f.line, f.code, f.severity) for f in found] == [(3, "FK007", "error")]
-    assert "each of its worker processes imports the main module" in found[0].message
+    assert [(f.line, f.code, f.severity) for f in found] == [(3, "FK001", "error")]
+    assert "runs at import time" in found[0].message
 
 
-def test_fk007_not_for_work_under_the_main_guard_or_in_functions():
+def test_joblib_and_loky_work_under_the_guard_needs_no_freeze_support():
     source = """\
         from joblib import Parallel, delayed
         import loky
