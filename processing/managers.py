@@ -62,6 +62,8 @@ __all__ = [
     "RemoteError",
     "Server",
     "SharedArrayProxy",
+    "SharedMemoryManager",
+    "SharedMemoryServer",
     "SharedStructProxy",
     "SharedValueProxy",
     "SyncManager",
@@ -529,6 +531,19 @@ SyncManager.register("AsyncResult", create_method=False)
 _SyncRegistry._registry = SyncManager._registry
 
 
+if hasattr(_stdlib, "SharedMemoryManager"):
+
+    class SharedMemoryServer(Server, _stdlib.SharedMemoryServer):
+        """The stdlib's shared-memory server with ours underneath: it tracks the segments
+        its manager created and unlinks them all when it shuts down."""
+
+    class SharedMemoryManager(BaseManager, _stdlib.SharedMemoryManager):
+        """``SharedMemory(size)`` and ``ShareableList(seq)`` blocks that live until this
+        manager shuts down, as the stdlib's; its server is started by our launchers."""
+
+        _Server = SharedMemoryServer
+
+
 class LocalManager:
     """The creator methods of a manager for objects in shared memory, with no server: what
     it makes is shared with children by inheritance, and is as fast as local memory."""
@@ -593,3 +608,10 @@ class LocalManager:
 
     def Event(self) -> Any:
         return self._ctx.Event()
+
+    def Queue(self, maxsize: int = 0) -> Any:
+        """A process-shared queue (no server: children get it by inheritance)."""
+        return self._ctx.Queue(maxsize)
+
+    def JoinableQueue(self, maxsize: int = 0) -> Any:
+        return self._ctx.JoinableQueue(maxsize)
