@@ -107,6 +107,10 @@ class Popen:
     def stop(self) -> None:
         self._send_signal(STOP_SIGNAL)
 
+    def interrupt(self) -> None:
+        """SIGINT: ``Process.interrupt()`` (Python 3.14+) raises KeyboardInterrupt there."""
+        self._send_signal(signal.SIGINT)
+
     def terminate(self) -> None:
         self._send_signal(signal.SIGTERM)
 

@@ -243,3 +243,28 @@ def test_get_auth_key_is_plain_bytes_a_queue_carries(ctx):
     p = ctx.Process()
     p.setAuthKey(b"another key")
     assert p.getAuthKey() == b"another key" and type(p.getAuthKey()) is bytes
+
+
+def _sleep_until_interrupted(ready, restore_default):
+    import signal
+    import time
+
+    if restore_default:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    ready.set()
+    time.sleep(60)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not hasattr(multiprocessing.Process, "interrupt"),
+                    reason="Process.interrupt() is new in Python 3.14")
+@pytest.mark.parametrize(("restore_default", "exitcode"), [(False, 1), (True, -2)])
+def test_interrupt_sends_sigint_as_the_stdlib(ctx, restore_default, exitcode):
+    ready = ctx.Event()
+    p = ctx.Process(target=_sleep_until_interrupted, args=(ready, restore_default))
+    p.start()
+    assert ready.wait(TIMEOUT)
+    p.interrupt()
+    p.join(TIMEOUT)
+    # KeyboardInterrupt in the target is exit code 1; with the default action, -SIGINT.
+    assert p.exitcode == exitcode
