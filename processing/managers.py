@@ -114,6 +114,11 @@ class _TracebackAttaching:
         return getattr(self._conn, name)
 
 
+#: Send one request over a manager connection and return its result or raise its error:
+#: the stdlib's, since the protocol is (code written for ``multiprocessing.managers`` uses it).
+dispatch = _stdlib.dispatch
+
+
 class Server(_stdlib.Server):
     """The manager's server: one thread per client connection, authenticated with bounded
     reads before anything is unpickled; it stops when its parent process ends."""
@@ -524,6 +529,14 @@ for _typeid, _callable, _proxytype in [
 ]:
     SyncManager.register(_typeid, _callable, _proxytype)
 del _typeid, _callable, _proxytype
+if hasattr(_stdlib, "SetProxy"):  # Python 3.14+: Manager().set()
+
+    class SetProxy(BaseProxy, _stdlib.SetProxy):
+        """A proxy for a ``set`` in the server; ``|=`` and the other in-place operators
+        change it there."""
+
+    SyncManager.register("set", set, SetProxy)
+    __all__ += ["SetProxy"]
 SyncManager.register("Queue", queue.Queue)
 SyncManager.register("JoinableQueue", queue.Queue)
 SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)

@@ -6,7 +6,7 @@ import atexit
 import os
 import signal
 import sys
-from multiprocessing import util
+from multiprocessing import resource_tracker, util
 from typing import Any
 
 from processing.process import STOP_SIGNAL
@@ -126,6 +126,12 @@ class Popen:
         # copy-on-write fault, so the parent does as little as it can after os.fork().
         self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
         self.sentinel = parent_r
+        # CPython 3.14.10 (gh-146313) closes the resource tracker's fd in a forked child
+        # unless this flag says the fork is a Process's: keep it, so the child reuses the
+        # parent's tracker as before instead of starting one of its own.
+        fork_intent = getattr(resource_tracker, "_fork_intent", None)
+        if fork_intent is not None:
+            fork_intent.preserve_fd = True
         try:
             self.pid = os.fork()
         except BaseException:
@@ -133,6 +139,9 @@ class Popen:
             os.close(child_r)
             self.finalizer()
             raise
+        finally:
+            if fork_intent is not None:
+                fork_intent.preserve_fd = False
         if self.pid == 0:
             try:
                 run_atexit_in_fork_child()

@@ -268,3 +268,65 @@ def test_interrupt_sends_sigint_as_the_stdlib(ctx, restore_default, exitcode):
     p.join(TIMEOUT)
     # KeyboardInterrupt in the target is exit code 1; with the default action, -SIGINT.
     assert p.exitcode == exitcode
+
+
+class _FakeConnection:
+    def __init__(self, reply):
+        self.reply, self.sent = reply, []
+
+    def send(self, msg):
+        self.sent.append(msg)
+
+    def recv(self):
+        return self.reply
+
+
+def test_managers_dispatch_sends_one_request_and_returns_or_raises():
+    conn = _FakeConnection(("#RETURN", 42))
+    assert processing.managers.dispatch(conn, "id", "method", (1,), {"k": 2}) == 42
+    assert conn.sent == [("id", "method", (1,), {"k": 2})]
+    with pytest.raises(KeyError):
+        processing.managers.dispatch(_FakeConnection(("#ERROR", KeyError("x"))), None, "m")
+
+
+def _update_set(s):
+    s |= {"b"}
+    s -= {"a"}
+    s.add("c")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not hasattr(multiprocessing.managers, "SetProxy"),
+                    reason="Manager().set() is new in Python 3.14")
+def test_manager_set_is_a_processing_proxy_changed_in_place_by_children(manager):
+    ctx = processing.getContext(manager._ctx.get_start_method())
+    s = manager.set({"a"})
+    assert isinstance(s, processing.managers.SetProxy)
+    assert isinstance(s, multiprocessing.managers.SetProxy)
+    child = ctx.Process(target=_update_set, args=(s,))
+    child.start()
+    child.join(TIMEOUT)
+    assert child.exitcode == 0
+    assert set(s._getvalue()) == {"b", "c"}
+
+
+def _tracker_in_child(q, parent_tracker_pid):
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    tracker = resource_tracker._resource_tracker
+    q.put((tracker._pid in (None, parent_tracker_pid), tracker._check_alive()))
+
+
+@pytest.mark.timeout(120)
+def test_children_reuse_the_parents_resource_tracker(ctx):
+    """On 3.14.10 too, where a plain os.fork() child closes the tracker's fd (gh-146313)."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+    q = ctx.Queue()
+    child = ctx.Process(target=_tracker_in_child, args=(q, resource_tracker._resource_tracker._pid))
+    child.start()
+    assert q.get(timeout=TIMEOUT) == (True, True)
+    child.join(TIMEOUT)
+    assert child.exitcode == 0
