@@ -298,16 +298,16 @@ def _update_set(s):
 @pytest.mark.timeout(120)
 @pytest.mark.skipif(not hasattr(multiprocessing.managers, "SetProxy"),
                     reason="Manager().set() is new in Python 3.14")
-def test_manager_set_is_a_processing_proxy_changed_in_place_by_children(manager):
-    ctx = processing.getContext(manager._ctx.get_start_method())
-    s = manager.set({"a"})
-    assert isinstance(s, processing.managers.SetProxy)
-    assert isinstance(s, multiprocessing.managers.SetProxy)
-    child = ctx.Process(target=_update_set, args=(s,))
-    child.start()
-    child.join(TIMEOUT)
-    assert child.exitcode == 0
-    assert set(s._getvalue()) == {"b", "c"}
+def test_manager_set_is_a_processing_proxy_changed_in_place_by_children(ctx):
+    with processing.managers.SyncManager(ctx=ctx) as manager:
+        s = manager.set({"a"})
+        assert isinstance(s, processing.managers.SetProxy)
+        assert isinstance(s, multiprocessing.managers.SetProxy)
+        child = ctx.Process(target=_update_set, args=(s,))
+        child.start()
+        child.join(TIMEOUT)
+        assert child.exitcode == 0
+        assert set(s._getvalue()) == {"b", "c"}
 
 
 def _tracker_in_child(q, parent_tracker_pid):
