@@ -33,7 +33,8 @@ _PASSING = {"pass", "skip", "expected-failure"}
 
 def _run(library: str, method: str, out: Path, selection: list[str], ids_file: Path | None,
          timeout: float, max_procs: int, test_timeout: float) -> dict[str, Any]:
-    """Run one library at one start method; after a hanging test, go on with the rest."""
+    """Run one library at one start method. After a test that hangs (a timeout) or that
+    the worker dies in (an error, its stderr kept next to ``out``), go on with the rest."""
     env = dict(os.environ, **{LIBRARY_ENV: library, START_METHOD_ENV: method})
     env.pop("PROCESSING_START_METHOD", None)  # the suite chooses the start method itself
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -45,13 +46,31 @@ def _run(library: str, method: str, out: Path, selection: list[str], ids_file: P
     skip = out.with_suffix(".skip")
     while True:
         resume = []
-        if out.exists():
-            skip.write_text("\n".join(_read(out, None)["outcomes"]) + "\n", encoding="utf-8")
+        before = _read(out, None)["outcomes"] if out.exists() else {}
+        if before:
+            skip.write_text("\n".join(before) + "\n", encoding="utf-8")
             resume = ["--skip", str(skip)]
         guarded = run_guarded(cmd + resume, timeout=max(deadline - time.monotonic(), 1),
                               max_procs=max_procs, cwd=REPO, env=env)
-        if guarded.returncode != EXIT_TEST_TIMEOUT or time.monotonic() >= deadline:
-            return _read(out, guarded)
+        result = _read(out, guarded)
+        ended_early = bool(result["problem"]) and not guarded.timed_out
+        progressed = len(result["outcomes"]) > len(before)
+        retry = guarded.returncode == EXIT_TEST_TIMEOUT or (ended_early and progressed)
+        if not retry or time.monotonic() >= deadline:
+            return result
+        if ended_early:  # the test it died in counts as an error; go on after it
+            _record_death(out, result, guarded)
+
+
+def _record_death(out: Path, result: dict[str, Any], guarded: Any) -> None:
+    """The worker died (not a timeout): keep why, and record the test it was running."""
+    with out.with_suffix(".stderr").open("a", encoding="utf-8") as log:
+        log.write(guarded.stderr[-20000:])
+    running = [r for r in result["outcomes"].values()
+               if r["outcome"] == "timeout" and r["detail"] == result["problem"]]
+    with out.open("a", encoding="utf-8") as f:
+        for record in running:
+            f.write(json.dumps(dict(record, outcome="error")) + "\n")
 
 
 def _read(out: Path, guarded: Any) -> dict[str, Any]:

@@ -71,7 +71,10 @@ class JsonLinesResult(unittest.TestResult):
         self._write({"start": test.id()})
         self._watchdog = threading.Timer(self._test_timeout, self._expired, (test.id(),))
         self._watchdog.daemon = True
-        self._watchdog.start()
+        try:
+            self._watchdog.start()
+        except RuntimeError:  # no thread to spare (the machine is out of them): no watchdog
+            self._watchdog = None
 
     def stopTest(self, test: unittest.TestCase) -> None:
         if self._watchdog is not None:
