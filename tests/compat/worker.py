@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
 import unittest
 from typing import IO, Any
@@ -43,18 +44,26 @@ class JsonLinesResult(unittest.TestResult):
         self._current: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._test_timeout = test_timeout
-        self._watchdog: threading.Timer | None = None
+        self._deadline: tuple[str, float] | None = None
+        # One thread for the whole run, started before the suite's first thread census, so
+        # the suite's "dangling threads" checks see nothing of it.
+        threading.Thread(target=self._watch, name="compat-watchdog", daemon=True).start()
 
     def _write(self, record: dict[str, Any]) -> None:
         with self._lock:
             self._sink.write(json.dumps(record) + "\n")
             self._sink.flush()
 
-    def _expired(self, test_id: str) -> None:
-        """The test hangs: record it and end this worker (the runner resumes after it)."""
-        self._write({"id": test_id, "outcome": "timeout",
-                     "detail": f"no result after {self._test_timeout:g} s"})
-        os._exit(EXIT_TEST_TIMEOUT)
+    def _watch(self) -> None:
+        """A test still running past its deadline hangs: record it and end this worker
+        (the runner resumes after it)."""
+        while True:
+            time.sleep(1)
+            current = self._deadline
+            if current is not None and time.monotonic() > current[1]:
+                self._write({"id": current[0], "outcome": "timeout",
+                             "detail": f"no result after {self._test_timeout:g} s"})
+                os._exit(EXIT_TEST_TIMEOUT)
 
     def _note(self, test: unittest.TestCase | None, outcome: str, detail: str = "") -> None:
         test_id = test.id() if test is not None else "<unknown>"
@@ -69,16 +78,10 @@ class JsonLinesResult(unittest.TestResult):
         super().startTest(test)
         self._current = {"id": test.id(), "outcome": "pass", "detail": ""}
         self._write({"start": test.id()})
-        self._watchdog = threading.Timer(self._test_timeout, self._expired, (test.id(),))
-        self._watchdog.daemon = True
-        try:
-            self._watchdog.start()
-        except RuntimeError:  # no thread to spare (the machine is out of them): no watchdog
-            self._watchdog = None
+        self._deadline = (test.id(), time.monotonic() + self._test_timeout)
 
     def stopTest(self, test: unittest.TestCase) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
+        self._deadline = None
         super().stopTest(test)
         if self._current.get("id") == test.id():
             self._write(self._current)
