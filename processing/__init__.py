@@ -58,7 +58,7 @@ getStartMethod = get_start_method = _default.get_start_method
 setStartMethod = set_start_method = _default.set_start_method
 allStartMethods = get_all_start_methods = _default.get_all_start_methods
 setExecutable = set_executable = _default.set_executable
-set_forkserver_preload = _default.set_forkserver_preload
+setForkserverPreload = set_forkserver_preload = _default.set_forkserver_preload
 allow_connection_pickling = _default.allow_connection_pickling
 
 __all__ = [
@@ -116,6 +116,7 @@ __all__ = [
     "parentProcess",
     "parent_process",
     "setExecutable",
+    "setForkserverPreload",
     "setStartMethod",
     "set_executable",
     "set_forkserver_preload",

@@ -99,7 +99,11 @@ def launch_data(process_obj: Any, popen: Any, tracker_fd: int | None = None) -> 
     return buf.getvalue()
 
 
-def _unpicklable(process_obj: Any, method: str, exc: Exception) -> pickle.PicklingError:
+def _unpicklable(process_obj: Any, method: str, exc: Exception) -> Exception:
+    """A ``PicklingError`` that is also of the type pickling raised (see
+    ``reduction.pickling_error``), naming what could not be pickled."""
+    from processing.reduction import pickling_error
+
     target = getattr(process_obj, "_target", None)
     culprit = f"the process object {process_obj!r}"
     if target is not None:
@@ -109,7 +113,8 @@ def _unpicklable(process_obj: Any, method: str, exc: Exception) -> pickle.Pickli
             culprit = f"its target {_describe(target)}"
         else:
             culprit = "its args or kwargs"
-    return pickle.PicklingError(
+    return pickling_error(
+        exc,
         f"cannot start {process_obj._name} with the {method!r} start method: {culprit} "
         f"cannot be pickled ({type(exc).__name__}: {exc}). A {method} child receives the "
         "process object by pickling, so the target must be a function defined at module "

@@ -44,8 +44,13 @@ __all__ = [
     "authenticate_peer",
     "deliverChallenge",
     "deliver_challenge",
+    "families",
     "wait",
 ]
+
+#: The address families this platform supports ('AF_INET', 'AF_UNIX', 'AF_PIPE'), as the
+#: stdlib's ``multiprocessing.connection.families``.
+families = list(_stdlib.families)
 
 
 class _CamelCase:
@@ -60,6 +65,11 @@ class _CamelCase:
     def recvBytesInto(self, buf: Any, offset: int = 0) -> int:
         """Read one message into ``buf``; ``BufferTooShort`` carries it if it does not fit."""
         return self.recv_bytes_into(buf, offset)  # type: ignore[attr-defined]
+
+    # The spellings of processing 0.33 to 0.51, which 0.52 kept as aliases.
+    sendbytes = sendBytes
+    recvbytes = recvBytes
+    recvbytes_into = recvBytesInto
 
 
 class Connection(_CamelCase, _stdlib.Connection):

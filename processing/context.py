@@ -7,11 +7,11 @@ starts its processes through our launchers and hence through our bootstrap.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from multiprocessing import context as _stdlib_context
 from multiprocessing import process as _stdlib_process
-from multiprocessing import reduction
 from typing import Any
 
 from processing import process
@@ -19,8 +19,11 @@ from processing import process
 __all__ = [
     "Context",
     "DefaultContext",
+    "ForkContext",
     "ForkProcess",
+    "ForkServerContext",
     "ForkServerProcess",
+    "SpawnContext",
     "SpawnProcess",
     "all_start_methods",
     "check_not_importing_main",
@@ -34,13 +37,14 @@ START_METHOD_ENV = "PROCESSING_START_METHOD"
 
 
 def all_start_methods() -> list[str]:
-    """Start methods available on this platform, the default first."""
-    if sys.platform == "win32":
-        return ["spawn"]
-    methods = ["spawn", "fork"] if sys.platform == "darwin" else ["fork", "spawn"]
-    if reduction.HAVE_SEND_HANDLE:
-        methods.append("forkserver")
-    return methods
+    """Start methods available on this platform, the default first.
+
+    The running Python's, so the default is the stdlib's: fork on Linux before 3.14,
+    forkserver from 3.14, spawn on macOS and Windows. A program that mixes processing and
+    stdlib objects then gets the same start method from both (an object made for one
+    start method cannot always be handed to a process of another).
+    """
+    return multiprocessing.get_all_start_methods()
 
 
 def _check_method(method: str) -> str:
@@ -142,6 +146,16 @@ class Context(_stdlib_context.BaseContext):
 
     def get_all_start_methods(self) -> list[str]:
         return all_start_methods()
+
+    def set_forkserver_preload(self, module_names: list[str]) -> None:
+        """Modules our fork server imports when it starts (default ``['__main__']``), so
+        that forkserver children start with them already imported. A hint, as in the
+        stdlib: a module that fails to import there is imported by each child itself."""
+        from processing.forkserver import set_preload
+
+        set_preload(module_names)
+
+    setForkserverPreload = set_forkserver_preload
 
     # -- primitives ------------------------------------------------------------------------
 
@@ -362,7 +376,32 @@ def _initial_method() -> str:
     return all_start_methods()[0]
 
 
-_concrete_contexts = {method: Context(method) for method in ("fork", "spawn", "forkserver")}
+class ForkContext(Context):
+    """The API bound to the fork start method (named as the stdlib's class)."""
+
+    def __init__(self) -> None:
+        super().__init__("fork")
+
+
+class SpawnContext(Context):
+    """The API bound to the spawn start method (named as the stdlib's class)."""
+
+    def __init__(self) -> None:
+        super().__init__("spawn")
+
+
+class ForkServerContext(Context):
+    """The API bound to the forkserver start method (named as the stdlib's class)."""
+
+    def __init__(self) -> None:
+        super().__init__("forkserver")
+
+
+_concrete_contexts: dict[str, Context] = {
+    "fork": ForkContext(),
+    "spawn": SpawnContext(),
+    "forkserver": ForkServerContext(),
+}
 default_context = DefaultContext()
 
 

@@ -67,6 +67,8 @@ __all__ = [
     "RemoteError",
     "Server",
     "SharedArrayProxy",
+    "SharedMemoryManager",
+    "SharedMemoryServer",
     "SharedStructProxy",
     "SharedValueProxy",
     "SyncManager",
@@ -265,6 +267,11 @@ class _References:
                 dropped += 1
         util.info("process %d ended holding %d references to %d shared objects; dropped them",
                   pid, dropped, len(counts))
+
+
+#: Send one request over a manager connection and return its result or raise its error:
+#: the stdlib's, since the protocol is (code written for ``multiprocessing.managers`` uses it).
+dispatch = _stdlib.dispatch
 
 
 class Server(_stdlib.Server):
@@ -708,11 +715,32 @@ for _typeid, _callable, _proxytype in [
 ]:
     SyncManager.register(_typeid, _callable, _proxytype)
 del _typeid, _callable, _proxytype
+if hasattr(_stdlib, "SetProxy"):  # Python 3.14+: Manager().set()
+
+    class SetProxy(BaseProxy, _stdlib.SetProxy):
+        """A proxy for a ``set`` in the server; ``|=`` and the other in-place operators
+        change it there."""
+
+    SyncManager.register("set", set, SetProxy)
+    __all__ += ["SetProxy"]
 SyncManager.register("Queue", queue.Queue)
 SyncManager.register("JoinableQueue", queue.Queue)
 SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)
 SyncManager.register("AsyncResult", create_method=False)
 _SyncRegistry._registry = SyncManager._registry
+
+
+if hasattr(_stdlib, "SharedMemoryManager"):
+
+    class SharedMemoryServer(Server, _stdlib.SharedMemoryServer):
+        """The stdlib's shared-memory server with ours underneath: it tracks the segments
+        its manager created and unlinks them all when it shuts down."""
+
+    class SharedMemoryManager(BaseManager, _stdlib.SharedMemoryManager):
+        """``SharedMemory(size)`` and ``ShareableList(seq)`` blocks that live until this
+        manager shuts down, as the stdlib's; its server is started by our launchers."""
+
+        _Server = SharedMemoryServer
 
 
 class LocalManager:
@@ -779,3 +807,10 @@ class LocalManager:
 
     def Event(self) -> Any:
         return self._ctx.Event()
+
+    def Queue(self, maxsize: int = 0) -> Any:
+        """A process-shared queue (no server: children get it by inheritance)."""
+        return self._ctx.Queue(maxsize)
+
+    def JoinableQueue(self, maxsize: int = 0) -> Any:
+        return self._ctx.JoinableQueue(maxsize)

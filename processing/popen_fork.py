@@ -6,7 +6,7 @@ import atexit
 import os
 import signal
 import sys
-from multiprocessing import util
+from multiprocessing import resource_tracker, util
 from typing import Any
 
 from processing._parentdeath import die_with_parent, plan_for_child
@@ -108,6 +108,10 @@ class Popen:
     def stop(self) -> None:
         self._send_signal(STOP_SIGNAL)
 
+    def interrupt(self) -> None:
+        """SIGINT: ``Process.interrupt()`` (Python 3.14+) raises KeyboardInterrupt there."""
+        self._send_signal(signal.SIGINT)
+
     def terminate(self) -> None:
         self._send_signal(signal.SIGTERM)
 
@@ -124,6 +128,12 @@ class Popen:
         self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
         self.sentinel = parent_r
         death_plan = plan_for_child(process_obj)
+        # CPython 3.14.10 (gh-146313) closes the resource tracker's fd in a forked child
+        # unless this flag says the fork is a Process's: keep it, so the child reuses the
+        # parent's tracker as before instead of starting one of its own.
+        fork_intent = getattr(resource_tracker, "_fork_intent", None)
+        if fork_intent is not None:
+            fork_intent.preserve_fd = True
         try:
             self.pid = os.fork()
         except BaseException:
@@ -131,6 +141,9 @@ class Popen:
             os.close(child_r)
             self.finalizer()
             raise
+        finally:
+            if fork_intent is not None:
+                fork_intent.preserve_fd = False
         if self.pid == 0:
             try:
                 if death_plan is not None:

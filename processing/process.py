@@ -134,7 +134,9 @@ class _ProcessApi(ThreadLikeApi):
         return self.pid
 
     def getAuthKey(self) -> bytes:
-        return self.authkey
+        """The authentication key as plain ``bytes``, which (unlike ``authkey``, which the
+        stdlib refuses to pickle) a program can put on a queue or send to another process."""
+        return bytes(self.authkey)
 
     def setAuthKey(self, authkey: bytes) -> None:
         self.authkey = authkey

@@ -11,6 +11,7 @@ imported; this module names them and the lower-level handle functions.
 
 from __future__ import annotations
 
+import pickle
 import sys
 from multiprocessing.reduction import (
     HAVE_SEND_HANDLE,
@@ -29,6 +30,7 @@ __all__ = [
     "DupFd",
     "ForkingPickler",
     "dump",
+    "pickling_error",
     "rebuild_connection",
     "rebuild_socket",
     "reduce_connection",
@@ -44,6 +46,40 @@ else:
     rebuild_connection = _connection._rebuild_connection
 reduce_socket = _reduce_socket
 rebuild_socket = _rebuild_socket
+
+_PICKLING_ERRORS: dict[type, type] = {}
+
+
+def _rebuild_error(cls: type, message: str) -> BaseException:
+    return cls(message)
+
+
+def pickling_error(exc: BaseException, message: str) -> Exception:
+    """``message`` as an exception that is both a ``pickle.PicklingError`` and of the type
+    pickling raised (``exc``), so ``except RuntimeError`` written for the stdlib (which lets
+    ``RuntimeError``, ``TypeError`` or ``AttributeError`` through from pickling) catches it
+    as well as ``except pickle.PicklingError``. Its class shows the original's name."""
+    original = type(exc)
+    if issubclass(original, pickle.PicklingError) or not issubclass(original, Exception):
+        return pickle.PicklingError(message)
+    cls = _PICKLING_ERRORS.get(original)
+    if cls is None:
+        try:
+            cls = type(original.__name__, (original, pickle.PicklingError), {
+                "__module__": original.__module__,
+                "__qualname__": original.__qualname__,
+                "__doc__": f"{original.__name__} from pickling, also a pickle.PicklingError.",
+                # Sent to another process it arrives as the original type, with the message.
+                "__reduce__": lambda self: (_rebuild_error, (original, str(self))),
+            })
+        except TypeError:  # a final type, or one whose layout cannot be combined
+            return pickle.PicklingError(message)
+        _PICKLING_ERRORS[original] = cls
+    try:
+        return cls(message)
+    except Exception:  # noqa: BLE001  (a constructor that wants other arguments)
+        return pickle.PicklingError(message)
+
 
 if HAVE_SEND_HANDLE:
     from multiprocessing.reduction import recv_handle, send_handle

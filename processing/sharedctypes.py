@@ -249,7 +249,10 @@ def _with_lock(obj: Any, lock: Any, ctx: Any) -> Any:
     if lock is True or lock is None:
         lock = None
     elif not hasattr(lock, "acquire"):
-        raise TypeError(f"lock must be True, False or a lock object, not {lock!r}")
+        # AttributeError, as the stdlib raises: code written for it catches that.
+        raise AttributeError(
+            f"{lock!r} has no method 'acquire': lock must be True, False or a lock object"
+        )
     return synchronized(obj, lock, ctx)
 
 

@@ -10,3 +10,5 @@ guarded process of its own and records every outcome.
 #: The environment that tells ``cases`` (in the worker and in each of its children) what to run.
 LIBRARY_ENV = "PROCESSING_COMPAT_LIBRARY"
 START_METHOD_ENV = "PROCESSING_COMPAT_START_METHOD"
+#: The worker's exit status when a test outlived its time (the runner then resumes after it).
+EXIT_TEST_TIMEOUT = 3

@@ -14,12 +14,16 @@ stdlib keep the comparison about behaviour, not about where a helper lives:
 * submodules processing does not have (``heap``, ``util``, ``shared_memory``,
   ``resource_tracker``...) are the stdlib's: processing reuses them as they are.
 
+The suite's ``sys`` is the real one, except that ``sys.modules`` also holds the views (its
+import-star test looks modules up there); nothing is added to the real ``sys.modules``.
+
 A public name processing lacks is never filled in, so its absence fails the tests that use it.
 """
 
 from __future__ import annotations
 
 import builtins
+import collections
 import importlib
 import importlib.util
 import sys
@@ -86,7 +90,10 @@ def _submodule(stdlib_name: str) -> types.ModuleType | None:
     ours_name = "processing" + stdlib_name[len("multiprocessing"):]
     if _find(ours_name):
         ours = importlib.import_module(ours_name)
-        view = _View(stdlib_name, ours, importlib.import_module(stdlib_name))
+        # A module of ours the stdlib has no counterpart of (log, freezing...) has no fallback.
+        stdlib = (importlib.import_module(stdlib_name) if _find(stdlib_name)
+                  else types.ModuleType(stdlib_name))
+        view = _View(stdlib_name, ours, stdlib)
         _views[stdlib_name] = view
         return view
     if not _find(stdlib_name):
@@ -104,6 +111,28 @@ def _find(name: str) -> bool:
         return False
 
 
+class _SysView(types.ModuleType):
+    """The suite's ``sys``: the real one, except that ``sys.modules[name]`` also finds the
+    views it imported (its import-star test looks each module up there after importing it).
+    Assignments go to the real ``sys``."""
+
+    @property
+    def modules(self) -> collections.ChainMap:
+        return collections.ChainMap(_views, sys.modules)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(sys, attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        setattr(sys, attr, value)
+
+    def __delattr__(self, attr: str) -> None:
+        delattr(sys, attr)
+
+
+_sys_view = _SysView("sys")
+
+
 def _import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
             level: int = 0) -> Any:
     if level == 0 and (name == "multiprocessing" or name.startswith("multiprocessing.")):
@@ -113,6 +142,8 @@ def _import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = 
             if module is None:
                 raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return module if fromlist else _top()
+    if name == "sys" and level == 0:
+        return _sys_view
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 

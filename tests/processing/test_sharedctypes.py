@@ -70,7 +70,7 @@ def test_lock_argument():
     lock = processing.Lock()
     guarded = processing.Array("i", [1, 2], lock=lock)
     assert guarded.getlock() is lock
-    with pytest.raises(TypeError, match="lock must be"):
+    with pytest.raises(AttributeError, match="has no method 'acquire': lock must be"):
         processing.Value("i", 1, lock="yes")
 
 
