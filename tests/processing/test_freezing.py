@@ -363,7 +363,10 @@ def test_dispatch_runs_a_loky_worker_as_its_module(monkeypatch, tmp_path):
 def test_a_launch_of_a_package_the_program_lacks_is_one_clear_line(monkeypatch, capsys, args,
                                                                    names):
     for package in ("multiprocess", "loky"):
-        monkeypatch.setitem(sys.modules, package, None)  # not bundled
+        # Not bundled: neither the package nor any submodule an earlier test imported.
+        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            monkeypatch.setitem(sys.modules, name, None)
+        monkeypatch.setitem(sys.modules, package, None)
     with pytest.raises(SystemExit) as exit_info:
         dispatch_launch(["/opt/app/app", *args])
     assert exit_info.value.code == freezing.UNRECOGNISED_EXIT
