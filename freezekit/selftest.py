@@ -24,6 +24,7 @@ program has no standard output. Without a LAUNCH, all available launches run in 
 
 from __future__ import annotations
 
+import importlib
 import json
 import multiprocessing
 import os
@@ -147,19 +148,24 @@ def _worker_answers(answers: list[tuple[str, int]], tokens: list[str], what: str
     return sorted({p for _, p in answers})
 
 
-def _joblib() -> dict[str, Any]:
-    from joblib import Parallel, delayed
+def _library(name: str) -> Any:
+    """The parallel library ``name``, imported by a name in a string: an import statement
+    here would make every freezer bundle the library (and all it imports) into every
+    program, where it is tested only in the programs whose app imports it anyway."""
+    return importlib.import_module(name)
 
+
+def _joblib() -> dict[str, Any]:
+    joblib = _library("joblib")
+    Parallel, delayed = joblib.Parallel, joblib.delayed
     tokens = [secrets.token_hex(8) for _ in range(4)]
     answers = Parallel(n_jobs=2)(delayed(_pid_of_worker)(token) for token in tokens)
     return {"worker_pids": _worker_answers(answers, tokens, "joblib's loky workers")}
 
 
 def _loky() -> dict[str, Any]:
-    from loky import get_reusable_executor
-
     tokens = [secrets.token_hex(8) for _ in range(4)]
-    executor = get_reusable_executor(max_workers=2)
+    executor = _library("loky").get_reusable_executor(max_workers=2)
     try:
         answers = list(executor.map(_pid_of_worker, tokens, timeout=_TIMEOUT))
     finally:
@@ -168,9 +174,7 @@ def _loky() -> dict[str, Any]:
 
 
 def _multiprocess() -> dict[str, Any]:
-    import multiprocess
-
-    return _round_trip(multiprocess.get_context("spawn"))
+    return _round_trip(_library("multiprocess").get_context("spawn"))
 
 
 #: The launches of parallel libraries that are not ours: self-tested when the app imports

@@ -289,3 +289,7 @@ def test_hello_example_builds_and_prints_hello(tmp_path: Path) -> None:
         result = run_guarded([str(executable)], timeout=60, max_procs=MAX_PROCS,
                              env={**os.environ, "PROCESSING_START_METHOD": method})
         assert (result.returncode, result.stdout) == (0, "hello\n"), result.stderr
+    # The self-test's checks of other parallel libraries must not drag them (and what they
+    # import) into a program whose app does not use them: five times the build time.
+    bundled = {p.name.split("-")[0].split(".")[0] for p in executable.parent.rglob("*")}
+    assert not bundled & {"joblib", "loky", "multiprocess", "dask", "distributed"}
