@@ -37,6 +37,7 @@ from typing import Any, Callable, ClassVar
 
 from processing import _forktemplate
 from processing.connection import Pipe
+from processing.reduction import pickling_error
 
 __all__ = [
     "ApplyResult",
@@ -1228,7 +1229,10 @@ def _rebuild_exception(message: tuple) -> BaseException:
 def _unpicklable_task(payload: tuple, exc: Exception) -> BaseException:
     func = payload[1]
     name = getattr(func, "__qualname__", None) or repr(func)
-    error = pickle.PicklingError(
+    # Also of the type pickling raised, as the stdlib lets it through: `except RuntimeError`
+    # (or TypeError, AttributeError) written for multiprocessing still catches it.
+    error = pickling_error(
+        exc,
         f"cannot send the task to a worker: {name} or its arguments cannot be pickled "
         f"({_summary(exc)}). A pool sends tasks by pickling them, so the function must be "
         "defined at module level (not a lambda or a nested function) and its arguments "

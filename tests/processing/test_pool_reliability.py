@@ -99,6 +99,22 @@ def test_a_map_whose_arguments_cannot_be_pickled_leaves_the_pool_working(ctx, ar
         assert wait_until(lambda: not pool._cache)
 
 
+def test_an_unpicklable_task_raises_what_the_stdlib_lets_through_too(ctx):
+    """CPython's test_map_unplicklable catches RuntimeError: the error is also of the type
+    pickling raised, as well as a PicklingError with our explanation."""
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("cannot pickle")
+
+    with ctx.Pool(2) as pool:
+        with pytest.raises(RuntimeError, match="cannot send the task") as info:
+            pool.map(square, [Unpicklable()])
+        assert isinstance(info.value, pickle.PicklingError)
+        with pytest.raises(TypeError):
+            pool.map(square, [threading.Lock()])
+
+
 # --------------------------------------------------------- issue 12, defect 3
 
 
