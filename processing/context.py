@@ -42,9 +42,15 @@ def all_start_methods() -> list[str]:
     The running Python's, so the default is the stdlib's: fork on Linux before 3.14,
     forkserver from 3.14, spawn on macOS and Windows. A program that mixes processing and
     stdlib objects then gets the same start method from both (an object made for one
-    start method cannot always be handed to a process of another).
+    start method cannot always be handed to a process of another). Only the methods
+    processing has launchers for: others register their own in the stdlib's list (loky
+    adds ``loky`` and ``loky_init_main`` when it is imported).
     """
-    return multiprocessing.get_all_start_methods()
+    return [m for m in multiprocessing.get_all_start_methods() if m in _OUR_METHODS]
+
+
+#: The start methods processing launches children with.
+_OUR_METHODS = frozenset({"fork", "spawn", "forkserver"})
 
 
 def _check_method(method: str) -> str:

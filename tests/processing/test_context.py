@@ -44,6 +44,19 @@ def test_all_start_methods_on_linux():
     assert processing.get_all_start_methods() == processing.allStartMethods()
 
 
+def test_start_methods_other_packages_register_are_not_ours(monkeypatch):
+    """On 3.14, importing loky adds its own methods to the stdlib's list; processing has no
+    launcher for them, so it lists and accepts only its own."""
+    import multiprocessing
+
+    stdlib = multiprocessing.get_all_start_methods()
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods",
+                        lambda: [*stdlib, "loky", "loky_init_main"])
+    assert processing.allStartMethods() == stdlib
+    with pytest.raises(ValueError, match="unknown start method 'loky'"):
+        processing.getContext("loky")
+
+
 def test_get_context_binds_the_start_method(ctx, start_method):
     assert ctx.getStartMethod() == ctx.get_start_method() == start_method
     assert processing.getContext(start_method) is processing.get_context(start_method) is ctx
