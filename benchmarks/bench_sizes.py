@@ -14,10 +14,10 @@ moment the child is ready until it has acknowledged the last message.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from functools import partial
 
+from bench_core import _raw_pipe_rate
 from harness import Timer, compare, main, selected
 
 import processing
@@ -87,33 +87,9 @@ def _pipe_rate(lib: str, how: str, size: int, n: int) -> float:
     return n * size / t.elapsed / 1e6
 
 
-def _raw_sink(fd: int, ack: int, n: int, size: int) -> None:
-    view = memoryview(bytearray(size))
-    for _ in range(n):
-        got = 0
-        while got < size:
-            got += os.readv(fd, [view[got:]])
-    os.write(ack, b"k")
-
-
 def _raw_rate(size: int, n: int) -> float:
-    """A bare ``os.pipe`` copy: the least work any pipe transfer must do."""
-    data_r, data_w = os.pipe()
-    ack_r, ack_w = os.pipe()
-    child = multiprocessing.get_context("fork").Process(
-        target=_raw_sink, args=(data_r, ack_w, n, size))
-    child.start()
-    data = b"x" * size
-    with Timer() as t:
-        for _ in range(n):
-            view = memoryview(data)
-            while view:
-                view = view[os.write(data_w, view):]
-        os.read(ack_r, 1)
-    child.join()
-    for fd in (data_r, data_w, ack_r, ack_w):
-        os.close(fd)
-    return n * size / t.elapsed / 1e6
+    """A bare ``os.pipe`` copy in MB/s: the least work any pipe transfer must do."""
+    return _raw_pipe_rate(n, size) * size / 1e6
 
 
 # --------------------------------------------------------------------------------- queues

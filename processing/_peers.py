@@ -19,6 +19,8 @@ import time
 from multiprocessing import util
 from typing import Any, Callable
 
+from processing.ownedlock import process_alive as _alive
+
 __all__ = ["ProcessWatch", "peer_pid", "wait_for_exit"]
 
 _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
@@ -59,16 +61,6 @@ def wait_for_exit(pid: int) -> None:
                 pass
     finally:
         os.close(pidfd)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _pidfd(pid: int) -> int | None:

@@ -136,19 +136,7 @@ class Connection(_CamelCase, _stdlib.Connection):
             n = read_header(fd)
             if maxlength is not None and n > maxlength:
                 self._bad_message_length()
-            if n <= _SMALL_READ:
-                data = read_exact(fd, n)
-                return data if type(data) is bytes else bytes(data)
-            sock = _socket_info(self)
-            if sock is not None:
-                return _socket_recv_bytes(fd, sock, n)
-            buf = _borrow_buffer(n)
-            try:
-                view = memoryview(buf)[:n]
-                _read_into(fd, None, view)
-                return bytes(view)
-            finally:
-                _return_buffer(buf)
+            return self._read_bytes(fd, n)
 
         def recv_bytes_into(self, buf: Any, offset: int = 0) -> int:
             """Read one message into ``buf`` at byte ``offset``; ``BufferTooShort`` carries
@@ -165,21 +153,26 @@ class Connection(_CamelCase, _stdlib.Connection):
                 n = read_header(fd)
                 if target.nbytes < offset + n:
                     # The whole message is read, so the stream stays in step.
-                    raise BufferTooShort(self._read_rest(fd, n))
+                    raise BufferTooShort(self._read_bytes(fd, n))
                 _read_into(fd, _socket_info(self) if n > _SMALL_READ else None,
                            target[offset : offset + n])
                 return n
 
-        def _read_rest(self, fd: int, n: int) -> bytes:
+        def _read_bytes(self, fd: int, n: int) -> bytes:
+            """The ``n``-byte payload after a header, as one new ``bytes`` object."""
             if n <= _SMALL_READ:
                 data = read_exact(fd, n)
                 return data if type(data) is bytes else bytes(data)
             sock = _socket_info(self)
             if sock is not None:
                 return _socket_recv_bytes(fd, sock, n)
-            data = bytearray(n)
-            _read_into(fd, None, memoryview(data))
-            return bytes(data)
+            buf = _borrow_buffer(n)
+            try:
+                view = memoryview(buf)[:n]
+                _read_into(fd, None, view)
+                return bytes(view)
+            finally:
+                _return_buffer(buf)
 
 
 _ForkingPickler = reduction.ForkingPickler
