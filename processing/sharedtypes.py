@@ -52,7 +52,13 @@ def _one_item(format: str, kind: str) -> struct.Struct:
 
 
 def _allocate(size: int) -> heap.BufferWrapper:
-    return heap.BufferWrapper(max(size, 1))
+    """A zeroed block of shared memory: the heap hands out blocks that freed objects used,
+    so without this a ``SharedValue('d')`` would start as whatever was there before (the
+    stdlib's sharedctypes zeroes its objects the same way)."""
+    wrapper = heap.BufferWrapper(max(size, 1))
+    with wrapper.create_memoryview() as view:
+        view[:] = bytes(len(view))
+    return wrapper
 
 
 class SharedStruct:

@@ -52,7 +52,7 @@ def test_start_methods_other_packages_register_are_not_ours(monkeypatch):
     stdlib = multiprocessing.get_all_start_methods()
     monkeypatch.setattr(multiprocessing, "get_all_start_methods",
                         lambda: [*stdlib, "loky", "loky_init_main"])
-    assert processing.allStartMethods() == stdlib
+    assert processing.allStartMethods() == [m for m in stdlib if not m.startswith("loky")]
     with pytest.raises(ValueError, match="unknown start method 'loky'"):
         processing.getContext("loky")
 

@@ -95,12 +95,16 @@ def test_nested_proxies(manager):
     assert namespace.items[:] == ["x"]
 
 
-def test_iterator_proxy_for_a_generator():
-    class IterManager(CounterManager):
-        pass
+class IterManager(CounterManager):
+    """At module level: under spawn and forkserver (3.14's default) the manager's server
+    process receives its class by pickling."""
 
-    IterManager.register("Counting", Counter, method_to_typeid={"numbers": "Iter"})
-    IterManager.register("Iter", proxytype=IteratorProxy, create_method=False)
+
+IterManager.register("Counting", Counter, method_to_typeid={"numbers": "Iter"})
+IterManager.register("Iter", proxytype=IteratorProxy, create_method=False)
+
+
+def test_iterator_proxy_for_a_generator():
     with IterManager() as manager:
         numbers = manager.Counting().numbers(4)
         assert isinstance(numbers, IteratorProxy)

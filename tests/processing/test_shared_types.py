@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 import struct
 
@@ -224,3 +225,14 @@ def test_the_array_class_cache_stays_bounded():
     del first
     gc.collect()
     assert evicted() is None  # and is freed with them
+
+
+def test_a_new_value_starts_from_zeros_where_freed_ones_were():
+    """The shared heap reuses the blocks of freed objects; a new object must not show what
+    an earlier one left there."""
+    for _ in range(20):
+        kept = [processing.SharedValue("d", 4.2e233) for _ in range(8)]
+        del kept
+        gc.collect()
+        fresh = [processing.SharedValue("d") for _ in range(8)]
+        assert [v.value for v in fresh] == [0.0] * 8
