@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["FLAG", "OK", "main", "runIfRequested", "run_if_requested"]
+__all__ = ["FLAG", "OK", "main", "run_if_requested"]
 
 FLAG = "--freezekit-app-check"
 OK = "freezekit-app-check: ok"
@@ -68,6 +68,3 @@ def _report(line: str) -> None:
             report.write(line + "\n")
     if sys.stdout is not None:
         print(line, flush=True)
-
-
-runIfRequested = run_if_requested

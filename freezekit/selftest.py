@@ -33,8 +33,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, Callable
 
-__all__ = ["ENV", "FLAG", "LAUNCHES", "OK", "REPORT_ENV", "availableLaunches",
-           "available_launches", "main"]
+__all__ = ["ENV", "FLAG", "LAUNCHES", "OK", "REPORT_ENV", "available_launches", "main"]
 
 FLAG = "--freezekit-self-test"
 ENV = "FREEZEKIT_SELF_TEST"
@@ -224,6 +223,3 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is not None:
         print(line, flush=True)
     return 0
-
-
-availableLaunches = available_launches

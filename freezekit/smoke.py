@@ -21,7 +21,7 @@ from typing import Any
 from freezekit import appcheck, selftest
 from freezekit.guard import run_guarded
 
-__all__ = ["SmokeFailed", "appLaunches", "app_launches", "smokeTest", "smoke_test"]
+__all__ = ["SmokeFailed", "app_launches", "smoke_test"]
 
 #: Processes one launch may have at once: the program, a fork server, a resource tracker,
 #: two workers, each doubled by a one-file bootloader. A program that re-runs its app in
@@ -128,7 +128,3 @@ def _run_one(executable: str | os.PathLike[str], args: list[str], ok: str,
 
 def _tail(text: str, lines: int = 20) -> str:
     return "\n".join("  " + line for line in text.rstrip().splitlines()[-lines:]) or "  (nothing)"
-
-
-smokeTest = smoke_test
-appLaunches = app_launches
