@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from freezekit import __version__, selftest
+from freezekit import __version__
+from freezekit.runtime import selftest
 
 __all__ = ["AppModule", "app_module", "render", "write_entry"]
 
