@@ -16,9 +16,9 @@ from typing import Any, Callable
 
 from freezekit import __version__
 from freezekit.analysis import ERROR, RULES, Finding, SourceError, analyse_source, check
+from freezekit.analysis.files import STDIN, discover, importers
 from freezekit.config import Config, ConfigError, find_config, load_config
 from freezekit.report import FORMATS, render
-from freezekit.sources import STDIN, discover, importers
 
 #: ``add_subparsers().add_parser``: makes the parser of one command.
 _AddCommand = Callable[..., argparse.ArgumentParser]
