@@ -4,8 +4,8 @@ One concept per module: ``source`` reads and parses a file as the interpreter do
 splits it as the tokenizer does, ``files`` chooses which files `check` and `fix` read,
 ``rules`` is the rule table, ``libraries`` the names the checks recognise, ``syntax`` what
 AST shapes mean (main guards, bindings), ``findings`` the Finding type and its collection
-(``# noqa``), ``facts`` what an analysis hands to `fix`, and ``checker`` runs the rules over
-a module and the app's own modules it imports.
+(``# noqa``), ``facts`` what an analysis hands to `fix`, ``guardglobals`` FK007's data flow,
+and ``checker`` runs the rules over a module and the app's own modules it imports.
 
 This package exports what the rest of freezekit uses; the submodules hold the rest.
 """

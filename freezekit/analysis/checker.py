@@ -11,12 +11,12 @@ report findings with stable codes (FK001...), like ruff or flake8. A `# noqa` or
 from __future__ import annotations
 
 import ast
-import builtins
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from freezekit.analysis.facts import Analysis, FreezeCall, Witness
 from freezekit.analysis.findings import Finding, FindingCollector
+from freezekit.analysis.guardglobals import guard_only_reads, reachable
 from freezekit.analysis.libraries import (
     CONTEXT,
     EXECUTORS,
@@ -39,8 +39,6 @@ from freezekit.analysis.rules import ERROR, RULES
 from freezekit.analysis.source import SourceError, load_source, parse_source
 from freezekit.analysis.syntax import (
     block_name,
-    bound_names,
-    function_locals,
     main_guard_body,
     walk_statements,
 )
@@ -686,52 +684,16 @@ class _Analyser:
 
     def _guard_only_globals(self) -> None:
         """FK007: a function that children run reads a name only the main guard binds."""
-        run = set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes}
-        stack = list(run)
-        while stack:
-            for callee in self.graph.get(stack.pop(), ()):
-                if callee not in run:
-                    run.add(callee)
-                    stack.append(callee)
-        guard_bound: dict[str, int] = {}
-        for guard in self.guards:
-            for name, line in bound_names(main_guard_body(guard) or []).items():
-                guard_bound.setdefault(name, line)
-        if not run.intersection(self.functions) or not guard_bound:
-            return
-        module_bound: set[str] = set()
-        for stmt in self.tree.body:
-            body = main_guard_body(stmt)
-            if body is None:
-                module_bound.update(bound_names([stmt]))
-            else:
-                assert isinstance(stmt, ast.If)
-                module_bound.update(bound_names(stmt.orelse if body is stmt.body else stmt.body))
-        if self.has_global:
-            for function in self.functions.values():
-                for node in ast.walk(function):
-                    if isinstance(node, ast.Global):
-                        module_bound.update(node.names)
-        only_guard = {name: line for name, line in guard_bound.items()
-                      if name not in module_bound and not hasattr(builtins, name)}
-        if not only_guard:
-            return
-        for name in sorted(run):
-            function = self.functions.get(name)
-            if function is None:
-                continue
-            local, declared = function_locals(function)
-            seen: set[str] = set()
-            for node in ast.walk(function):
-                if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-                        and node.id in only_guard and node.id not in seen
-                        and (node.id not in local or node.id in declared)):
-                    seen.add(node.id)
-                    self._report(node, "FK007", f"{name}() runs in child processes and reads "
-                                 f"{node.id}, which only the main guard defines (line "
-                                 f"{only_guard[node.id]}): a spawned or frozen child imports the "
-                                 "module without running the guard and fails with NameError; "
-                                 f"define {node.id} at module level or pass it as an argument")
+        run = reachable(set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes},
+                        self.graph)
+        for read in guard_only_reads(self.tree, self.guards, self.functions, run,
+                                     self.has_global):
+            name = read.node.id
+            self._report(read.node, "FK007", f"{read.function}() runs in child processes and "
+                         f"reads {name}, which only the main guard defines (line "
+                         f"{read.bound_on}): a spawned or frozen child imports the module "
+                         "without running the guard and fails with NameError; define "
+                         f"{name} at module level or pass it as an argument")
 
     def _unsafe(self, node: ast.AST, code: str, ctx: _Ctx, message: str) -> None:
         """Report something that runs at import time and note what `fix` must move."""

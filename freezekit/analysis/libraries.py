@@ -4,7 +4,9 @@ do at import time that every child would repeat (threads, servers, GUIs, exits).
 
 from __future__ import annotations
 
-__all__ = ["CONTEXT", "EXECUTORS", "EXITS", "FREEZE", "GUI", "LIBS", "MANAGERS", "PARALLEL", "POOL_METHODS", "QT", "SERVER_LIBS", "SPAWNERS", "START_METHOD", "STAR_NAMES", "THREADS", "THREAD_BACKENDS"]
+__all__ = ["CONTEXT", "EXECUTORS", "EXITS", "FREEZE", "GUI", "LIBS", "MANAGERS", "PARALLEL",
+           "POOL_METHODS", "QT", "SERVER_LIBS", "SPAWNERS", "START_METHOD", "STAR_NAMES",
+           "THREADS", "THREAD_BACKENDS"]
 
 LIBS = frozenset({"multiprocessing", "processing", "multiprocess"})
 SPAWNERS = frozenset({"Process", "Pool", "Manager", "ProcessPoolExecutor"})
