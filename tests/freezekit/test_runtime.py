@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,44 @@ def test_every_backend_bundles_every_runtime_module(tmp_path) -> None:
     assert [module for module in RUNTIME if module in pyinstaller] == list(RUNTIME)
     cx_freeze = get_backend("cx_freeze").options(spec)["build_exe"]["includes"]
     assert [module for module in RUNTIME if module in cx_freeze] == list(RUNTIME)
+
+
+@pytest.mark.guarded
+@pytest.mark.skipif(sys.platform == "win32", reason="the fork server is POSIX's")
+def test_the_stdlib_forkserver_launch_reports_its_servers_pids_in_plain_python() -> None:
+    # The self-test reads the stdlib's fork server and resource tracker pids through
+    # processing._stdlib: both must be live processes other than this one.
+    from freezekit.guard import run_guarded
+    from freezekit.runtime import selftest
+
+    result = run_guarded(
+        [sys.executable, "-c", ("import sys; from freezekit.runtime.selftest import main; "
+                                "sys.exit(main(['stdlib-forkserver']))")],
+        timeout=120, max_procs=8, env={**os.environ, selftest.ENV: "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = result.stdout.strip().splitlines()[-1]
+    details = json.loads(line[len(selftest.OK):])["launches"]["stdlib-forkserver"]
+    pids = {details["child_pid"], details["forkserver_pid"], details["resource_tracker_pid"]}
+    assert len(pids) == 3 and result.session_id not in pids
+
+
+@pytest.mark.parametrize("lib", ["processing", "multiprocessing"])
+def test_while_the_app_check_imports_the_app_no_process_starts(lib: str) -> None:
+    import importlib
+
+    from processing import _stdlib
+
+    ctx = importlib.import_module(lib)
+    ctx = ctx.getContext("spawn") if lib == "processing" else ctx.get_context("spawn")
+    _stdlib.begin_importing_main_as_child("app")
+    try:
+        with pytest.raises(RuntimeError) as refused:
+            ctx.Process(target=print).start()
+        if lib == "processing":
+            assert "app" in str(refused.value)
+    finally:
+        _stdlib.end_importing_main_as_child()
+    child = ctx.Process(target=print, args=("",))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
