@@ -139,7 +139,8 @@ def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dic
     """What the app check adds to verifying a build: it runs beside the self-test."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from freezekit import selftest, smoke
+    from freezekit import smoke
+    from freezekit.runtime import selftest
 
     def self_test_alone() -> None:
         """The self-test's launches side by side, as smoke_test runs them, without the app

@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 __all__ = ["Finding", "SourceError", "__version__", "analyse_source", "check", "fix"]
 
 # Imported on first use, and by a name in a string: a frozen program imports (and a freezer
-# bundles) freezekit.selftest, which needs none of the checker or the rewriter.
+# bundles) freezekit.runtime, which needs none of the checker or the rewriter.
 _LAZY = {
     "Finding": "freezekit.analysis",
     "SourceError": "freezekit.analysis",

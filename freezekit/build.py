@@ -30,7 +30,6 @@ __all__ = [
     "BuildResult",
     "MissingModules",
     "build",
-    "parseDataSpec",
     "parse_data_spec",
 ]
 
@@ -361,6 +360,3 @@ def _freeze_and_verify(
         output.write_manifest(target)
     report(f"built {name} in {time.perf_counter() - started:.1f} s")
     return BuildResult(executable, warnings, self_test, spec.log_path)
-
-
-parseDataSpec = parse_data_spec

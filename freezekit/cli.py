@@ -12,13 +12,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from freezekit import __version__
 from freezekit.analysis import ERROR, RULES, Finding, SourceError, analyse_source, check
+from freezekit.analysis.files import STDIN, discover, importers
 from freezekit.config import Config, ConfigError, find_config, load_config
 from freezekit.report import FORMATS, render
-from freezekit.sources import STDIN, discover, importers
+
+#: ``add_subparsers().add_parser``: makes the parser of one command.
+_AddCommand = Callable[..., argparse.ArgumentParser]
 
 
 class _UsageError(Exception):
@@ -46,11 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         "or the executable failed its self-test.",
     )
     parser.add_argument("--version", action="version", version=f"freezekit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_check_parser(sub)
-    _add_fix_parser(sub)
-    _add_build_parser(sub)
-    _add_rule_parser(sub)
+    # Each command's parser comes from the subparsers object's own add_parser(): its class is
+    # private to argparse, so nothing here names it.
+    add_command = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                        parser_class=_Parser).add_parser
+    _add_check_parser(add_command)
+    _add_fix_parser(add_command)
+    _add_build_parser(add_command)
+    _add_rule_parser(add_command)
     return parser
 
 
@@ -97,8 +103,8 @@ def _rule_lines() -> str:
                      for rule in RULES.values())
 
 
-def _add_check_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+def _add_check_parser(add_command: _AddCommand) -> None:
+    parser = add_command(
         "check",
         help="report what makes an app unsafe to freeze or to run under spawn",
         description="Report what makes an app unsafe to freeze or to run under spawn. "
@@ -198,8 +204,8 @@ def _codes(values: list[str], option: str) -> set[str]:
 
 # fix ----------------------------------------------------------------------------------------
 
-def _add_fix_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+def _add_fix_parser(add_command: _AddCommand) -> None:
+    parser = add_command(
         "fix",
         help="rewrite an app's main modules so that they are safe to freeze",
         description="Wrap import-time process starts in a main guard and put freeze_support() "
@@ -279,8 +285,8 @@ def _fix_one(path: str, args: argparse.Namespace,
 
 # rule ---------------------------------------------------------------------------------------
 
-def _add_rule_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
+def _add_rule_parser(add_command: _AddCommand) -> None:
+    parser = add_command(
         "rule", help="print a rule's page: why it matters, a bad example and the fix",
         description="Print a rule's page; without a code, list the rules.")
     parser.add_argument("code", nargs="?", metavar="CODE", help="e.g. FK001")
@@ -315,10 +321,10 @@ def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv[:cut], argv[cut + 1:]
 
 
-def _add_build_parser(sub: argparse._SubParsersAction) -> None:
+def _add_build_parser(add_command: _AddCommand) -> None:
     from freezekit.backends import available_backends
 
-    parser = sub.add_parser(
+    parser = add_command(
         "build",
         help="freeze an app into an executable whose children work, and verify it",
         description="Check the app, freeze it with its entry script (children re-enter "

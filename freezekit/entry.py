@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from freezekit import __version__, selftest
+from freezekit import __version__
+from freezekit.runtime import selftest
 
-__all__ = ["AppModule", "appModule", "app_module", "render", "writeEntry", "write_entry"]
+__all__ = ["AppModule", "app_module", "render", "write_entry"]
 
 TEMPLATE = "entry.py.tmpl"
 
@@ -105,7 +106,3 @@ def write_entry(module: str, path: str | Path) -> Path:
     if not path.is_file() or path.read_text("utf-8") != source:
         path.write_text(source, "utf-8")
     return path
-
-
-appModule = app_module
-writeEntry = write_entry

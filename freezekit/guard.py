@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from freezekit.winjob import ProcessLimitJob
 
-__all__ = ["GuardedResult", "runGuarded", "run_guarded", "sessionPids", "session_pids"]
+__all__ = ["GuardedResult", "run_guarded", "session_pids"]
 
 _POLL = 0.02
 
@@ -168,7 +168,3 @@ def run_guarded(
             _kill_session(proc.pid)
     return GuardedResult(list(cmd), proc.pid, proc.returncode, stdout, stderr, seen["max"],
                          seen["bomb"], timed_out)
-
-
-runGuarded = run_guarded
-sessionPids = session_pids

@@ -21,10 +21,7 @@ from freezekit.analysis import SourceError, load_source, parse_source
 
 __all__ = [
     "MissingImport",
-    "missingImports",
     "missing_imports",
-    "parseCxFreezeLog",
-    "parsePyInstallerWarnings",
     "parse_cx_freeze_log",
     "parse_pyinstaller_warnings",
 ]
@@ -182,8 +179,3 @@ def _names(node: ast.Import | ast.ImportFrom, package: str, missing: str) -> boo
     if not module:
         return False
     return needs(module) or any(f"{module}.{alias.name}" == missing for alias in node.names)
-
-
-missingImports = missing_imports
-parseCxFreezeLog = parse_cx_freeze_log
-parsePyInstallerWarnings = parse_pyinstaller_warnings

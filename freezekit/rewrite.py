@@ -32,7 +32,7 @@ from freezekit.analysis import (
     main_guard_body,
     parse_source,
 )
-from freezekit.sourcelines import indent_line, indentation, split_lines
+from freezekit.analysis.lines import indent_line, indentation, split_lines
 
 _LIB_FREEZE = {"processing": "freezeSupport", "multiprocessing": "freeze_support",
                "multiprocess": "freeze_support"}

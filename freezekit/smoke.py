@@ -1,7 +1,7 @@
 """Verify a built program: import its app as a child would, and run its self-test one
 launch at a time, each under a process-count guard (DESIGN.md, 4).
 
-Each launch the running Python can make (``freezekit.selftest.available_launches()``; the
+Each launch the running Python can make (``freezekit.runtime.selftest.available_launches()``; the
 built program bundles this same Python) runs in its own guarded run of the executable, all
 at once, so that a program whose children re-run the app is stopped within its guard and
 the failure names the launch. A program whose children cannot re-enter fails here, with
@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from freezekit import appcheck, selftest
 from freezekit.guard import run_guarded
+from freezekit.runtime import appcheck, selftest
 
-__all__ = ["SmokeFailed", "appLaunches", "app_launches", "smokeTest", "smoke_test"]
+__all__ = ["SmokeFailed", "app_launches", "smoke_test"]
 
 #: Processes one launch may have at once: the program, a fork server, a resource tracker,
 #: two workers, each doubled by a one-file bootloader. A program that re-runs its app in
@@ -128,7 +128,3 @@ def _run_one(executable: str | os.PathLike[str], args: list[str], ok: str,
 
 def _tail(text: str, lines: int = 20) -> str:
     return "\n".join("  " + line for line in text.rstrip().splitlines()[-lines:]) or "  (nothing)"
-
-
-smokeTest = smoke_test
-appLaunches = app_launches

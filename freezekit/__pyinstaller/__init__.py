@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["HOOK_DIR", "getHookDirs", "get_hook_dirs"]
+__all__ = ["HOOK_DIR", "get_hook_dirs"]
 
 HOOK_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -18,6 +18,3 @@ HOOK_DIR = os.path.dirname(os.path.abspath(__file__))
 def get_hook_dirs() -> list[str]:
     """The directories PyInstaller searches for our hooks (the ``pyinstaller40`` contract)."""
     return [HOOK_DIR]
-
-
-getHookDirs = get_hook_dirs

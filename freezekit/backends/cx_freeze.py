@@ -56,8 +56,8 @@ class CxFreezeBackend(Backend):
             "path": [str(p) for p in spec.module_paths],
             # The app's module and the self-test are imported by name only, out of the
             # module graph's sight; processing's launchers are imported lazily.
-            "includes": [spec.app_module, "freezekit.selftest", "freezekit.appcheck",
-                         *spec.hidden_imports],
+            "includes": [spec.app_module, "freezekit.runtime.selftest",
+                         "freezekit.runtime.appcheck", *spec.hidden_imports],
             "packages": ["processing"],
             "include_files": [[str(d.source), d.dest] for d in spec.data],
             # cx_Freeze's own multiprocessing patch would warn about a missing

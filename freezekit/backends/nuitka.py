@@ -73,7 +73,7 @@ class NuitkaBackend(Backend):
             # The app's module and the self-test are imported by name only, out of the
             # import graph's sight; processing's launchers are imported lazily.
             f"--include-module={spec.app_module}",
-            "--include-module=freezekit.selftest",
+            "--include-module=freezekit.runtime.selftest",
             "--include-package=processing",
             # The stdlib's helper processes are started as ``-c`` lines naming them.
             "--include-module=multiprocessing.forkserver",

@@ -53,8 +53,8 @@ class PyInstallerBackend(Backend):
             cmd += ["--additional-hooks-dir", HOOK_DIR]
         # The app's module and the self-test are imported by name only, out of the
         # module graph's sight.
-        for module in (spec.app_module, "freezekit.selftest", "freezekit.appcheck",
-                       *spec.hidden_imports):
+        for module in (spec.app_module, "freezekit.runtime.selftest",
+                       "freezekit.runtime.appcheck", *spec.hidden_imports):
             cmd += ["--hidden-import", module]
         if spec.icon is not None:
             cmd += ["--icon", str(spec.icon)]

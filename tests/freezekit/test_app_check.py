@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from freezekit import appcheck, backends, selftest
+from freezekit import backends
 from freezekit.cli import main
 from freezekit.missing import (
     missing_imports,
     parse_cx_freeze_log,
     parse_pyinstaller_warnings,
 )
+from freezekit.runtime import appcheck, selftest
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="the fake executable is sh")
 

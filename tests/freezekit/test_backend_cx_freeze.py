@@ -55,8 +55,8 @@ def test_options_map_to_cx_freeze_equivalents(tmp_path: Path) -> None:
     build_exe = options["build_exe"]
     assert build_exe["build_exe"] == str(tmp_path / "dist" / "My App")
     assert build_exe["path"] == [str(tmp_path)]
-    assert build_exe["includes"] == ["app", "freezekit.selftest", "freezekit.appcheck",
-                                     "json.tool"]
+    assert build_exe["includes"] == ["app", "freezekit.runtime.selftest",
+                                     "freezekit.runtime.appcheck", "json.tool"]
     assert build_exe["packages"] == ["processing"]
     assert build_exe["include_files"] == [[str(tmp_path / "assets"), "share/assets"]]
     # The log holds warnings and errors unless -v (an echo) asks for cx_Freeze's every line.

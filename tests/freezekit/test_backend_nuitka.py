@@ -110,8 +110,8 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     assert cmd[-2:] == ["--lto=no", str(tmp_path / "entry.py")]
     assert f"--output-dir={tmp_path / 'build' / 'nuitka' / 'My App'}" in cmd
     assert "--output-filename=My App" in cmd
-    for module in ("app", "freezekit.selftest", "json.tool", "multiprocessing.forkserver",
-                   "multiprocessing.resource_tracker"):
+    for module in ("app", "freezekit.runtime.selftest", "json.tool",
+                   "multiprocessing.forkserver", "multiprocessing.resource_tracker"):
         assert f"--include-module={module}" in cmd
     assert "--include-package=processing" in cmd
     # Nuitka's plugin and its self-execution stop would act on launches before our dispatch.

@@ -171,7 +171,7 @@ def test_a_program_that_fails_its_self_test_exits_3(
 @pytest.mark.timeout(120)
 def test_verified_names_exactly_the_launches_that_ran(
         app: Path, fake_backends: None, capsys: pytest.CaptureFixture[str]) -> None:
-    from freezekit.selftest import available_launches
+    from freezekit.runtime.selftest import available_launches
 
     assert _build(str(app), "--backend", "script") == 0
     err = capsys.readouterr().err

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from freezekit.analysis import RULES
+from freezekit.analysis.files import discover
 from freezekit.cli import main
-from freezekit.sources import discover
 
 BAD = "import multiprocessing as mp\np = mp.Pool()\n"
 WARN_ONLY = ("import multiprocessing as mp\n\ndef main():\n    mp.Pool()\n\n"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from freezekit import selftest
 from freezekit.entry import app_module, render, write_entry
+from freezekit.runtime import selftest
 
 APP = """\
 import sys

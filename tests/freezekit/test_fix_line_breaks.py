@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from freezekit.analysis import analyse_source
+from freezekit.analysis.lines import indent_line, indentation, split_lines
 from freezekit.guard import run_guarded
 from freezekit.rewrite import fix_source
-from freezekit.sourcelines import indent_line, indentation, split_lines
 
 ODD = ["\f", "\v", "\u2028", "\u2029", "\x85", "\x1c", "\t", " "]
 ENDINGS = ["\n", "\r\n", "\r"]

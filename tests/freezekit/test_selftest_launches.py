@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from freezekit import selftest
+from freezekit.runtime import selftest
 from freezekit.smoke import app_launches
 
 BASE = selftest.available_launches()
@@ -40,7 +40,7 @@ def test_an_unreadable_app_gets_the_pythons_launches(tmp_path: Path) -> None:
 def test_each_library_launch_round_trips_in_plain_python(launch: str) -> None:
     pytest.importorskip(launch)
     result = subprocess.run(
-        [sys.executable, "-c", ("import sys; from freezekit.selftest import main; "
+        [sys.executable, "-c", ("import sys; from freezekit.runtime.selftest import main; "
          "sys.exit(main(sys.argv[1:]))"), launch],
         capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, selftest.ENV: "1"})

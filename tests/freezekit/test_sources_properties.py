@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from freezekit.sources import discover
+from freezekit.analysis.files import discover
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["FLAG", "OK", "main", "runIfRequested", "run_if_requested"]
+__all__ = ["FLAG", "OK", "main", "run_if_requested"]
 
 FLAG = "--freezekit-app-check"
 OK = "freezekit-app-check: ok"
 FAILED = "freezekit-app-check: failed:"
-# The self-test's variables (freezekit.selftest), spelled out so that every start of a
+# The self-test's variables (freezekit.runtime.selftest), spelled out so that every start of a
 # program does not import the self-test and multiprocessing with it.
 _ENV = "FREEZEKIT_SELF_TEST"
 _REPORT_ENV = "FREEZEKIT_SELF_TEST_REPORT"
@@ -35,17 +35,16 @@ def run_if_requested(module: str) -> None:
 def main(module: str) -> int:
     """Import ``module`` as ``__mp_main__``; 0 and the OK line, or 1 and the failure."""
     import json
-    import multiprocessing.process
     import runpy
     import traceback
 
+    from processing import _stdlib
+
     before = len(sys.modules)
     sys.argv[:] = sys.argv[:1]  # as the program started without arguments
-    current = multiprocessing.process.current_process()
-    # What processing's and the stdlib's bootstraps set while a child imports the main
-    # module: starting a process now raises instead of starting one.
-    current._inheriting = True  # type: ignore[attr-defined]
-    current._importing_main = module  # type: ignore[attr-defined]
+    # As processing's and the stdlib's bootstraps do while a child imports the main module:
+    # starting a process now raises instead of starting one.
+    _stdlib.begin_importing_main_as_child(module)
     try:
         runpy.run_module(module, run_name="__mp_main__", alter_sys=True)
     except BaseException as exc:  # noqa: BLE001  (SystemExit too: the app stopped on import)
@@ -55,8 +54,7 @@ def main(module: str) -> int:
         _report(f"{FAILED} importing {module} as a child does: {what}")
         return 1
     finally:
-        del current._inheriting  # type: ignore[attr-defined]
-        current.__dict__.pop("_importing_main", None)
+        _stdlib.end_importing_main_as_child()
     _report(f"{OK} {json.dumps({'module': module, 'modules': len(sys.modules) - before})}")
     return 0
 
@@ -68,6 +66,3 @@ def _report(line: str) -> None:
             report.write(line + "\n")
     if sys.stdout is not None:
         print(line, flush=True)
-
-
-runIfRequested = run_if_requested

@@ -11,141 +11,51 @@ report findings with stable codes (FK001...), like ruff or flake8. A `# noqa` or
 from __future__ import annotations
 
 import ast
-import builtins
-import io
-import os
-import re
-import stat
-import tokenize
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
 
-from freezekit.sourcelines import split_lines
+from freezekit.analysis.facts import Analysis, FreezeCall, Witness
+from freezekit.analysis.findings import Finding, FindingCollector
+from freezekit.analysis.guardglobals import guard_only_reads, reachable
+from freezekit.analysis.libraries import (
+    CONTEXT,
+    EXECUTORS,
+    EXITS,
+    FREEZE,
+    GUI,
+    LIBS,
+    MANAGERS,
+    PARALLEL,
+    POOL_METHODS,
+    QT,
+    SERVER_LIBS,
+    SPAWNERS,
+    STAR_NAMES,
+    START_METHOD,
+    THREAD_BACKENDS,
+    THREADS,
+)
+from freezekit.analysis.rules import ERROR, RULES
+from freezekit.analysis.source import SourceError, load_source, parse_source
+from freezekit.analysis.syntax import (
+    block_name,
+    main_guard_body,
+    walk_statements,
+)
 
-ERROR = "error"
-WARNING = "warning"
+__all__ = ["GUARD_HINT", "analyse_module", "analyse_source", "check"]
 
+# Parts of a statement that hold statements or expressions; `match` arrived in Python 3.10.
+_CLAUSES = tuple(getattr(ast, name) for name in ("excepthandler", "match_case", "withitem",
+                                                  "keyword") if hasattr(ast, name))
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
+           ast.boolop)
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem at one place: `path:line:col: code message`, col 1-based like ruff."""
-
-    path: str
-    line: int
-    col: int
-    code: str
-    message: str
-    severity: str
-
-    def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
-
-    def to_dict(self) -> dict[str, object]:
-        """The finding's fields plus the rule's name and documentation link."""
-        rule = RULES[self.code]
-        return {**asdict(self), "rule": rule.name, "url": rule.url}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A check's stable code, severity and the one-line summary `freezekit` documents."""
-
-    code: str
-    name: str
-    severity: str
-    summary: str
-
-    @property
-    def url(self) -> str:
-        """Where the rule's page (docs/rules/CODE.md, `freezekit rule CODE`) is published."""
-        return RULES_URL.format(code=self.code)
+GUARD_HINT = 'move it under `if __name__ == "__main__":` (`freezekit fix` does this)'
 
 
-#: The project's home, and its published rule pages; the same pages ship with the package
-#: (`freezekit rule FK001`).
-PROJECT_URL = "https://github.com/processing-freezekit/processing-freezekit"
-RULES_URL = PROJECT_URL + "/blob/main/docs/rules/{code}.md"
-
-RULES: dict[str, Rule] = {
-    rule.code: rule
-    for rule in (
-        Rule("FK001", "process-outside-main-guard", ERROR,
-             "A process, pool, manager or executor is created outside the main guard."),
-        Rule("FK002", "misplaced-freeze-support", ERROR,
-             "freeze_support() is called anywhere but as the first statement of the main guard."),
-        Rule("FK003", "missing-freeze-support", WARNING,
-             "The main guard starts processes without calling freeze_support() first."),
-        Rule("FK004", "unpicklable-target", ERROR,
-             "A lambda, nested function or local class method is sent to another process."),
-        Rule("FK005", "import-time-side-effect", WARNING,
-             "The main module does something at import time that every child would repeat."),
-        Rule("FK006", "start-method-outside-main-guard", ERROR,
-             "set_start_method() is called outside the main guard."),
-        Rule("FK007", "global-defined-only-in-main-guard", ERROR,
-             "A function that runs in a child reads a global that only the main guard defines."),
-    )
-}
-
-
-class SourceError(Exception):
-    """The file cannot be analysed: missing, a directory, undecodable or not valid Python."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """A module's text as decoded from its bytes, with what is needed to write it back."""
-
-    path: str
-    raw: bytes
-    text: str
-    encoding: str
-
-
-def load_source(path: str | Path) -> Source:
-    """Read and decode a Python file the way the interpreter would (cookie, BOM, UTF-8)."""
-    name = str(path)
-    file = Path(path)
-    if file.is_dir():
-        raise SourceError(f"{name}: is a directory; pass the app's main script, e.g. {name}/app.py")
-    try:
-        raw = read_regular_file(file)
-    except FileNotFoundError:
-        raise SourceError(f"{name}: no such file; pass the path of the app's main script") from None
-    except OSError as exc:
-        raise SourceError(f"{name}: cannot read: {exc.strerror}") from None
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        text = raw.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        raise SourceError(
-            f"{name}: cannot decode the file ({exc}); save it as UTF-8 "
-            "or declare its encoding in a coding cookie"
-        ) from None
-    return Source(name, raw, text, encoding)
-
-
-def read_regular_file(path: Path) -> bytes:
-    """The bytes of a regular file; SourceError for a device, FIFO or socket, which could
-    block forever (a FIFO) or never end (/dev/zero). Opened without blocking, then checked."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SourceError(f"{path}: not a regular file (a device, FIFO or socket); pass "
-                              "the path of a Python script")
-        return file.read()
-
-
-def parse_source(text: str, path: str) -> ast.Module:
-    """Parse module text, turning syntax errors into a SourceError that names path and line."""
-    try:
-        return ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        where = f"{path}:{exc.lineno}:{exc.offset or 1}" if exc.lineno else path
-        raise SourceError(f"{where}: cannot parse: {exc.msg}; fix the syntax error first") from None
-    except ValueError as exc:  # null bytes, on Python versions that do not raise SyntaxError
-        raise SourceError(f"{path}: cannot parse: {exc}") from None
+def _last(dotted: str) -> str:
+    return dotted.rpartition(".")[2]
 
 
 def check(path: str | Path) -> list[Finding]:
@@ -164,69 +74,10 @@ def analyse_source(text: str, path: str = "<string>",
     return analyse_module(parse_source(text, path), text, path, search_dir).findings
 
 
-_LIBS = frozenset({"multiprocessing", "processing", "multiprocess"})
-_SPAWNERS = frozenset({"Process", "Pool", "Manager", "ProcessPoolExecutor"})
-_EXECUTORS = frozenset({"concurrent.futures.ProcessPoolExecutor",
-                        "concurrent.futures.process.ProcessPoolExecutor",
-                        "loky.ProcessPoolExecutor", "loky.get_reusable_executor",
-                        "loky.process_executor.ProcessPoolExecutor",
-                        "loky.reusable_executor.get_reusable_executor",
-                        "joblib.externals.loky.get_reusable_executor",
-                        "joblib.externals.loky.ProcessPoolExecutor"})
-#: Creating one starts nothing; its start() (or entering it in a `with`) starts a server process.
-_MANAGERS = frozenset({"BaseManager", "SyncManager", "SharedMemoryManager"})
-_PARALLEL = frozenset({"joblib.Parallel", "joblib.parallel.Parallel"})
-_THREAD_BACKENDS = frozenset({"threading", "sequential", "threads"})
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?",
-                   re.IGNORECASE)
-_FREEZE = frozenset({"freeze_support", "freezeSupport"})
-_START_METHOD = frozenset({"set_start_method", "setStartMethod"})
-_CONTEXT = frozenset({"get_context", "getContext"})
-_STAR_NAMES = _SPAWNERS | _FREEZE | _START_METHOD | _CONTEXT | {"ProcessPoolExecutor"}
-_POOL_METHODS = frozenset({"map", "map_async", "imap", "imap_unordered", "starmap",
-                           "starmap_async", "apply", "apply_async", "submit",
-                           "mapAsync", "applyAsync", "imapUnordered"})
-_THREADS = frozenset({"threading.Thread", "threading.Timer"})
-_GUI = frozenset({"tkinter.Tk", "Tkinter.Tk", "wx.App", "pygame.display.set_mode"})
-_QT = frozenset({"PyQt5", "PyQt6", "PySide2", "PySide6"})
-_SERVER_LIBS = frozenset({"socketserver", "http", "xmlrpc"})
-_EXITS = frozenset({"sys.exit", "os._exit"})
-
-# Parts of a statement that hold statements or expressions; `match` arrived in Python 3.10.
-_CLAUSES = tuple(getattr(ast, name) for name in ("excepthandler", "match_case", "withitem",
-                                                  "keyword") if hasattr(ast, name))
-_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
-           ast.boolop)
-
-GUARD_HINT = 'move it under `if __name__ == "__main__":` (`freezekit fix` does this)'
-
-
-def _last(dotted: str) -> str:
-    return dotted.rpartition(".")[2]
-
-
-def _is_main_guard(node: ast.stmt) -> bool | None:
-    """True for `if __name__ == "__main__"`, False for `!=` (the else branch is main), else None."""
-    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
-        return None
-    test = node.test
-    if len(test.ops) != 1 or not isinstance(test.ops[0], (ast.Eq, ast.NotEq)):
-        return None
-    sides = [test.left, test.comparators[0]]
-    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
-    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
-    if len(names) != 1 or len(mains) != 1:
-        return None
-    return isinstance(test.ops[0], ast.Eq)
-
-
-def main_guard_body(node: ast.stmt) -> list[ast.stmt] | None:
-    """The statements a main guard runs only in the main process, or None if not a guard."""
-    kind = _is_main_guard(node)
-    if kind is None:
-        return None
-    assert isinstance(node, ast.If)
-    return node.body if kind else node.orelse
+def analyse_module(tree: ast.Module, text: str, path: str,
+                   search_dir: Path | None = None) -> Analysis:
+    """Run every rule over a parsed module."""
+    return _Analyser(tree, text, path, _LocalModules(search_dir)).run()
 
 
 @dataclass
@@ -242,39 +93,6 @@ class _Ctx:
     local_defs: frozenset[str] = frozenset()
     local_classes: frozenset[str] = frozenset()
     cls: str | None = None
-
-
-@dataclass
-class FreezeCall:
-    """A freeze_support() call and whether it sits where it belongs."""
-
-    call: ast.Call
-    ok: bool
-    where: str
-
-
-@dataclass
-class Analysis:
-    """Findings plus the facts `freezekit fix` needs to repair them."""
-
-    findings: list[Finding]
-    unsafe_tops: set[int] = field(default_factory=set)
-    blockers: list[tuple[int, str]] = field(default_factory=list)
-    freeze_calls: list[FreezeCall] = field(default_factory=list)
-    guards_missing_freeze: list[ast.If] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)
-    star_libs: set[str] = field(default_factory=set)
-    libs_used: set[str] = field(default_factory=set)
-    #: Function (or "Class.method") -> what it starts and where, for modules that import this one.
-    spawning: dict[str, str] = field(default_factory=dict)
-    #: What this module starts when it is imported, and where, if anything.
-    import_spawns: list[str] = field(default_factory=list)
-
-
-def analyse_module(tree: ast.Module, text: str, path: str,
-                   search_dir: Path | None = None) -> Analysis:
-    """Run every rule over a parsed module."""
-    return _Analyser(tree, text, path, _LocalModules(search_dir)).run()
 
 
 class _LocalModules:
@@ -318,13 +136,12 @@ class _Analyser:
     def __init__(self, tree: ast.Module, text: str, path: str, local: _LocalModules,
                  imported: bool = False) -> None:
         self.tree = tree
-        self.lines = split_lines(text)
         self.path = path
         self.local = local
         self.imported = imported
-        self.noqa = _noqa_lines(text)
         self.has_global = "global" in text
-        self.result = Analysis(findings=[])
+        self.collector = FindingCollector(path, text)
+        self.result = Analysis(findings=self.collector.findings)
         self.aliases = self.result.aliases
         self.star_libs = self.result.star_libs
         self.spawner_classes: dict[str, str] = {}
@@ -338,7 +155,7 @@ class _Analyser:
         self.parallel_names: set[str] = set()
         self.instances: dict[str, str] = {}
         self.child_targets: set[str] = set()
-        self.fn_spawns: dict[str, _Witness] = {}
+        self.fn_spawns: dict[str, Witness] = {}
         self.graph: dict[str, set[str]] = {}
         self.module_calls: list[tuple[ast.Call, _Ctx, str]] = []
         self.guard_calls: list[tuple[ast.If, str]] = []
@@ -365,7 +182,7 @@ class _Analyser:
 
     def _collect_imports(self) -> None:
         """Learn every name bound to the libraries, wherever the import or context is."""
-        statements = list(_walk_statements(self.tree.body))
+        statements = list(walk_statements(self.tree.body))
         for node in statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -388,7 +205,7 @@ class _Analyser:
         for stmt in self.tree.body:
             if isinstance(stmt, ast.ClassDef):
                 self.classes.add(stmt.name)
-                for item in _walk_statements(stmt.body):
+                for item in walk_statements(stmt.body):
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         self.functions.setdefault(f"{stmt.name}.{item.name}", item)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -396,7 +213,7 @@ class _Analyser:
         for node in statements:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 context = self._qualname(node.value)
-                if context in _LIBS:
+                if context in LIBS:
                     for target in node.targets:
                         if isinstance(target, ast.Name):
                             self.aliases[target.id] = context
@@ -409,11 +226,11 @@ class _Analyser:
 
     def _note_lib(self, module: str) -> None:
         top = module.partition(".")[0]
-        if top in _LIBS:
+        if top in LIBS:
             self.result.libs_used.add(top)
 
     def _note_local(self, module: str) -> None:
-        if module.partition(".")[0] in _LIBS or module in self.local_modules:
+        if module.partition(".")[0] in LIBS or module in self.local_modules:
             return
         found = self.local.find(module)
         if found is not None:
@@ -424,9 +241,9 @@ class _Analyser:
         if isinstance(node, ast.Name):
             if node.id in self.aliases:
                 return self.aliases[node.id]
-            if node.id in _STAR_NAMES:
+            if node.id in STAR_NAMES:
                 for lib in sorted(self.star_libs):
-                    if lib.partition(".")[0] in _LIBS or lib == "concurrent.futures":
+                    if lib.partition(".")[0] in LIBS or lib == "concurrent.futures":
                         return f"{lib}.{node.id}"
             return None
         if isinstance(node, ast.Attribute):
@@ -434,7 +251,7 @@ class _Analyser:
             return f"{base}.{node.attr}" if base else None
         if isinstance(node, ast.Call):
             func = self._qualname(node.func)
-            if func and _last(func) in _CONTEXT and func.partition(".")[0] in _LIBS:
+            if func and _last(func) in CONTEXT and func.partition(".")[0] in LIBS:
                 return func.partition(".")[0]
         return None
 
@@ -445,10 +262,10 @@ class _Analyser:
         name = self._qualname(func)
         if name is None:
             return None
-        if name in _EXECUTORS:
+        if name in EXECUTORS:
             return "ProcessPoolExecutor" if name.startswith("concurrent.") else name
         parts = name.split(".")
-        if parts[0] in _LIBS and parts[-1] in _SPAWNERS and "dummy" not in parts:
+        if parts[0] in LIBS and parts[-1] in SPAWNERS and "dummy" not in parts:
             return f"{parts[0]}.{parts[-1]}"
         return None
 
@@ -458,19 +275,19 @@ class _Analyser:
             return func.id
         name = self._qualname(func)
         parts = (name or "").split(".")
-        if parts[0] in _LIBS and parts[-1] in _MANAGERS:
+        if parts[0] in LIBS and parts[-1] in MANAGERS:
             return f"{parts[0]}.{parts[-1]}"
         return None
 
     def _parallel(self, node: ast.AST) -> bool:
         """True for `joblib.Parallel(...)` with a process backend (calling it starts workers)."""
-        if not isinstance(node, ast.Call) or self._qualname(node.func) not in _PARALLEL:
+        if not isinstance(node, ast.Call) or self._qualname(node.func) not in PARALLEL:
             return False
         for keyword in node.keywords:
             value = keyword.value
             if not isinstance(value, ast.Constant):
                 continue
-            if keyword.arg in ("backend", "prefer") and value.value in _THREAD_BACKENDS:
+            if keyword.arg in ("backend", "prefer") and value.value in THREAD_BACKENDS:
                 return False
             if keyword.arg == "n_jobs" and value.value == 1:
                 return False
@@ -479,7 +296,7 @@ class _Analyser:
 
     def _lib_call(self, func: ast.AST, names: frozenset[str]) -> str | None:
         name = self._qualname(func)
-        if name and name.partition(".")[0] in _LIBS and _last(name) in names:
+        if name and name.partition(".")[0] in LIBS and _last(name) in names:
             return name
         return None
 
@@ -533,7 +350,7 @@ class _Analyser:
         else:
             self._bind_names(stmt, ctx)
             if ctx.where == "module" and not ctx.block:
-                ctx = replace(ctx, block=_block_name(stmt))
+                ctx = replace(ctx, block=block_name(stmt))
             if ctx.where == "module" and isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._local_import(stmt)
             for child in ast.iter_child_nodes(stmt):
@@ -554,7 +371,7 @@ class _Analyser:
         for expr in [*stmt.decorator_list, *args.defaults, *args.kw_defaults]:
             if expr is not None:
                 self._expr(expr, defining)
-        nested = list(_walk_statements(stmt.body))
+        nested = list(walk_statements(stmt.body))
         if ctx.where == "function":
             func = ctx.func
         elif ctx.cls:
@@ -606,7 +423,7 @@ class _Analyser:
                 self.manager_names[target.id] = manager
             elif self._parallel(value):
                 self.parallel_names.add(target.id)
-            elif self._qualname(value.func) in _THREADS:
+            elif self._qualname(value.func) in THREADS:
                 self.thread_names.add(target.id)
             elif isinstance(value.func, ast.Name) and value.func.id in self.classes:
                 self.instances[target.id] = value.func.id
@@ -677,10 +494,10 @@ class _Analyser:
                 if keyword.arg == "target":
                     self._check_target(keyword.value, ctx, "target=")
             return
-        if self._lib_call(func, _FREEZE):
+        if self._lib_call(func, FREEZE):
             self._freeze(call, ctx)
             return
-        method = self._lib_call(func, _START_METHOD)
+        method = self._lib_call(func, START_METHOD)
         if method:
             if ctx.where == "module":
                 self._unsafe(call, "FK006", ctx,
@@ -689,7 +506,7 @@ class _Analyser:
             return
         if self._starts_something(call, ctx):
             return
-        if isinstance(func, ast.Attribute) and func.attr in _POOL_METHODS and call.args:
+        if isinstance(func, ast.Attribute) and func.attr in POOL_METHODS and call.args:
             receiver = func.value
             if (isinstance(receiver, ast.Name) and receiver.id in self.pool_names) or (
                 isinstance(receiver, ast.Call) and self._spawner(receiver.func)
@@ -745,7 +562,7 @@ class _Analyser:
         elif ctx.where == "guard" and ctx.guard is not None:
             self.guards_spawning.add(id(ctx.guard))
         elif ctx.func and ctx.func not in self.fn_spawns:
-            self.fn_spawns[ctx.func] = _Witness(what, call.lineno, None)
+            self.fn_spawns[ctx.func] = Witness(what, call.lineno)
 
     def _freeze(self, call: ast.Call, ctx: _Ctx) -> None:
         ok = ctx.where == "guard" and id(call) in self.first_in_guard
@@ -785,7 +602,7 @@ class _Analyser:
         if isinstance(func, ast.Attribute) and func.attr == "start":
             receiver = func.value
             if (isinstance(receiver, ast.Name) and receiver.id in self.thread_names) or (
-                isinstance(receiver, ast.Call) and self._qualname(receiver.func) in _THREADS
+                isinstance(receiver, ast.Call) and self._qualname(receiver.func) in THREADS
             ):
                 return "starting a thread"
         if isinstance(func, ast.Attribute) and func.attr in ("write_text", "write_bytes"):
@@ -802,15 +619,15 @@ class _Analyser:
         if name is None:
             return None
         parts = name.split(".")
-        if name in _EXITS:
+        if name in EXITS:
             return f"{name}()"
         if name == "_thread.start_new_thread":
             return "starting a thread"
         if name == "socket.create_server" or (
-            parts[0] in _SERVER_LIBS and parts[-1].endswith("Server")
+            parts[0] in SERVER_LIBS and parts[-1].endswith("Server")
         ):
             return f"opening a server with {parts[-1]}()"
-        if name in _GUI or (parts[0] in _QT and parts[-1] == "QApplication"):
+        if name in GUI or (parts[0] in QT and parts[-1] == "QApplication"):
             return f"opening a GUI with {name}()"
         return None
 
@@ -836,7 +653,7 @@ class _Analyser:
                     spawning[caller] = witness
                     changed = True
         self.result.spawning = {
-            name: witness if witness.file else witness._replace(file=self.path)
+            name: witness if witness.file else replace(witness, file=self.path)
             for name, witness in spawning.items()}
         for call, ctx, name in self.module_calls:
             if name in spawning:
@@ -858,7 +675,7 @@ class _Analyser:
             first = body[0] if body else None
             if id(guard) in self.guards_spawning and not (
                 isinstance(first, ast.Expr) and isinstance(first.value, ast.Call)
-                and self._lib_call(first.value.func, _FREEZE)
+                and self._lib_call(first.value.func, FREEZE)
             ) and self._report(guard, "FK003", "the main guard starts processes but does not "
                                "call freeze_support() first: harmless under freezekit's "
                                "bootstrap, fatal under plain PyInstaller on Windows; add it as "
@@ -867,52 +684,16 @@ class _Analyser:
 
     def _guard_only_globals(self) -> None:
         """FK007: a function that children run reads a name only the main guard binds."""
-        run = set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes}
-        stack = list(run)
-        while stack:
-            for callee in self.graph.get(stack.pop(), ()):
-                if callee not in run:
-                    run.add(callee)
-                    stack.append(callee)
-        guard_bound: dict[str, int] = {}
-        for guard in self.guards:
-            for name, line in _bound_names(main_guard_body(guard) or []).items():
-                guard_bound.setdefault(name, line)
-        if not run.intersection(self.functions) or not guard_bound:
-            return
-        module_bound: set[str] = set()
-        for stmt in self.tree.body:
-            body = main_guard_body(stmt)
-            if body is None:
-                module_bound.update(_bound_names([stmt]))
-            else:
-                assert isinstance(stmt, ast.If)
-                module_bound.update(_bound_names(stmt.orelse if body is stmt.body else stmt.body))
-        if self.has_global:
-            for function in self.functions.values():
-                for node in ast.walk(function):
-                    if isinstance(node, ast.Global):
-                        module_bound.update(node.names)
-        only_guard = {name: line for name, line in guard_bound.items()
-                      if name not in module_bound and not hasattr(builtins, name)}
-        if not only_guard:
-            return
-        for name in sorted(run):
-            function = self.functions.get(name)
-            if function is None:
-                continue
-            local, declared = _function_locals(function)
-            seen: set[str] = set()
-            for node in ast.walk(function):
-                if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-                        and node.id in only_guard and node.id not in seen
-                        and (node.id not in local or node.id in declared)):
-                    seen.add(node.id)
-                    self._report(node, "FK007", f"{name}() runs in child processes and reads "
-                                 f"{node.id}, which only the main guard defines (line "
-                                 f"{only_guard[node.id]}): a spawned or frozen child imports the "
-                                 "module without running the guard and fails with NameError; "
-                                 f"define {node.id} at module level or pass it as an argument")
+        run = reachable(set(self.child_targets) | {f"{cls}.run" for cls in self.spawner_classes},
+                        self.graph)
+        for read in guard_only_reads(self.tree, self.guards, self.functions, run,
+                                     self.has_global):
+            name = read.node.id
+            self._report(read.node, "FK007", f"{read.function}() runs in child processes and "
+                         f"reads {name}, which only the main guard defines (line "
+                         f"{read.bound_on}): a spawned or frozen child imports the module "
+                         "without running the guard and fails with NameError; define "
+                         f"{name} at module level or pass it as an argument")
 
     def _unsafe(self, node: ast.AST, code: str, ctx: _Ctx, message: str) -> None:
         """Report something that runs at import time and note what `fix` must move."""
@@ -927,114 +708,7 @@ class _Analyser:
 
     def _report(self, node: ast.AST, code: str, message: str) -> bool:
         """Record a finding unless a `# noqa` comment on its line silences it."""
-        line = getattr(node, "lineno", 1)
-        codes = self.noqa.get(line, frozenset())
-        if codes is None or code in codes:
-            return False
-        col = _char_col(self.lines, line, getattr(node, "col_offset", 0))
-        self.result.findings.append(
-            Finding(self.path, line, col, code, message, RULES[code].severity))
-        return True
-
-
-class _Witness(NamedTuple):
-    """What a function starts, on which line, and in which file (None: this one)."""
-
-    what: str
-    line: int
-    file: str | None
-
-    def describe(self) -> str:
-        where = f" of {self.file}" if self.file else ""
-        return f"{self.what} on line {self.line}{where}"
-
-
-def _noqa_lines(text: str) -> dict[int, frozenset[str] | None]:
-    """Line -> the codes its `# noqa: ...` comment silences (None: a bare `# noqa`, all)."""
-    found: dict[int, frozenset[str] | None] = {}
-    if "noqa" not in text.lower():
-        return found
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type != tokenize.COMMENT:
-                continue
-            match = _NOQA.search(token.string)
-            if match:
-                codes = match.group("codes")
-                found[token.start[0]] = (
-                    frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c)
-                    if codes else None)
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return found
-
-
-def _bound_names(body: list[ast.stmt]) -> dict[str, int]:
-    """Names these statements bind in their own scope (not inside functions or classes)."""
-    found: dict[str, int] = {}
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.setdefault(node.name, node.lineno)
-            stack.extend(node.decorator_list)
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name != "*":
-                    name = alias.asname or alias.name.partition(".")[0]
-                    found.setdefault(name, node.lineno)
-            continue
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-                             ast.GeneratorExp)):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            found.setdefault(node.id, node.lineno)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            found.setdefault(node.name, node.lineno)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-    return found
-
-
-def _function_locals(function: ast.AST) -> tuple[set[str], set[str]]:
-    """(names local to the function and its nested scopes, names it declares global)."""
-    local: set[str] = set()
-    declared: set[str] = set()
-    for node in ast.walk(function):
-        if isinstance(node, ast.arg):
-            local.add(node.arg)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            local.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node is not function:
-                local.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            local.update((a.asname or a.name.partition(".")[0]) for a in node.names)
-        elif isinstance(node, ast.Global):
-            declared.update(node.names)
-    return local, declared
-
-
-def _walk_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement in a block, nested ones included; expressions are not visited (fast)."""
-    stack = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            for child in reversed(getattr(stmt, name, ())):
-                if isinstance(child, ast.stmt):
-                    stack.append(child)
-                else:
-                    stack.extend(reversed(child.body))
-
-
-def _block_name(stmt: ast.stmt) -> str:
-    names = {ast.For: "a module-level for loop", ast.AsyncFor: "a module-level for loop",
-             ast.While: "a module-level while loop", ast.With: "a module-level with block",
-             ast.AsyncWith: "a module-level with block", ast.Try: "a module-level try block",
-             ast.If: "a module-level if block"}
-    return next((text for kind, text in names.items() if isinstance(stmt, kind)), "")
+        return self.collector.report(node, code, message)
 
 
 def _writes(call: ast.Call) -> bool:
@@ -1042,11 +716,4 @@ def _writes(call: ast.Call) -> bool:
         (k.value for k in call.keywords if k.arg == "mode"), None)
     return (isinstance(mode, ast.Constant) and isinstance(mode.value, str)
             and any(flag in mode.value for flag in "wax+"))
-
-
-def _char_col(lines: list[str], line: int, byte_col: int) -> int:
-    """Convert the AST's UTF-8 byte offset into a 1-based character column."""
-    if not 0 < line <= len(lines) or lines[line - 1].isascii():
-        return byte_col + 1
-    return len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
 

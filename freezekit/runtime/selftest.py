@@ -33,8 +33,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, Callable
 
-__all__ = ["ENV", "FLAG", "LAUNCHES", "OK", "REPORT_ENV", "availableLaunches",
-           "available_launches", "main"]
+__all__ = ["ENV", "FLAG", "LAUNCHES", "OK", "REPORT_ENV", "available_launches", "main"]
 
 FLAG = "--freezekit-self-test"
 ENV = "FREEZEKIT_SELF_TEST"
@@ -103,18 +102,18 @@ def _stdlib_spawn() -> dict[str, Any]:
 
 
 def _stdlib_forkserver() -> dict[str, Any]:
-    from multiprocessing import forkserver, resource_tracker
+    from processing import _stdlib
 
     result = _round_trip(multiprocessing.get_context("forkserver"))
-    server = forkserver._forkserver._forkserver_pid
-    tracker = resource_tracker._resource_tracker
+    server = _stdlib.stdlib_forkserver_pid()
+    tracker = _stdlib.stdlib_resource_tracker_pid()
     # The fork server started the resource tracker (a second -c launch) before any child;
     # it must be running, not an app that exited.
-    if tracker._pid is None or not _alive(tracker._pid):
+    if tracker is None or not _alive(tracker):
         raise RuntimeError("the resource tracker is not running")
     if server is None or not _alive(server):
         raise RuntimeError("the fork server is not running")
-    return {**result, "forkserver_pid": server, "resource_tracker_pid": tracker._pid}
+    return {**result, "forkserver_pid": server, "resource_tracker_pid": tracker}
 
 
 def _alive(pid: int) -> bool:
@@ -224,6 +223,3 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is not None:
         print(line, flush=True)
     return 0
-
-
-availableLaunches = available_launches

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from freezekit.analysis import SourceError
+from freezekit.analysis.source import SourceError
 
 __all__ = ["SKIPPED_DIRS", "STDIN", "discover", "importers"]
 
