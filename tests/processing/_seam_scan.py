@@ -34,10 +34,10 @@ import os
 import sys
 import sysconfig
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable
 
 # Underscore names that the Library Reference documents as public API, by the object they
 # belong to ("*" for a protocol name any class may define or read).
@@ -101,7 +101,7 @@ def is_private(name: str) -> bool:
     return not (name.startswith("__") and name.endswith("__"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def stdlib_top_names() -> frozenset[str]:
     """Top-level module names of the running Python's standard library."""
     names = getattr(sys, "stdlib_module_names", None)
@@ -119,7 +119,7 @@ def is_stdlib(dotted: str) -> bool:
     return dotted.split(".")[0] in stdlib_top_names()
 
 
-@lru_cache(maxsize=None)
+@cache
 def is_module(dotted: str) -> bool:
     """Whether the stdlib name ``dotted`` is a module (rather than an object in one)."""
     try:
@@ -128,7 +128,7 @@ def is_module(dotted: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def stdlib_object(dotted: str) -> object | None:
     """The stdlib object named ``dotted`` (``multiprocessing.managers.Server``), or None."""
     parts = dotted.split(".")
@@ -146,7 +146,7 @@ def stdlib_object(dotted: str) -> object | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def stdlib_class_privates(dotted: str) -> frozenset[str]:
     """Private names a stdlib class has: on the class (its MRO) or used on ``self`` in its
     methods (set, read, or probed with ``getattr``)."""
@@ -165,9 +165,11 @@ def stdlib_class_privates(dotted: str) -> frozenset[str]:
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Attribute) and _is_self(node.value):
                 names.add(node.attr)
-            elif isinstance(node, ast.Call) and _call_name(node) in _ATTR_FUNCTIONS:
-                if node.args and _is_self(node.args[0]):
-                    names.add(_constant_attr(node) or "")
+            elif (
+                isinstance(node, ast.Call) and _call_name(node) in _ATTR_FUNCTIONS
+                and node.args and _is_self(node.args[0])
+            ):
+                names.add(_constant_attr(node) or "")
     return frozenset(n for n in names if is_private(n))
 
 
@@ -327,9 +329,9 @@ class ModuleScan(ast.NodeVisitor):
     def check_attribute(self, node: ast.AST, value: ast.expr, attr: str, load: bool) -> None:
         if not is_private(attr):
             return
-        if isinstance(value, ast.Attribute) and is_private(value.attr):
-            if self.resolve(value.value) is not None:
-                return  # ``alias._a._b``: reported once, at ``_a``
+        chained = isinstance(value, ast.Attribute) and is_private(value.attr)
+        if chained and self.resolve(value.value) is not None:
+            return  # ``alias._a._b``: reported once, at ``_a``
         owner = self.resolve(value)
         if owner is not None:
             # Our own attribute hung on a stdlib module (``sys._our_flag = ...``) is ours.
@@ -350,11 +352,22 @@ class ModuleScan(ast.NodeVisitor):
             if not load:
                 self.define(attr)
                 return
+        elif isinstance(value, ast.Name) and self._our_stdlib_class(value.id) is not None:
+            info = self._our_stdlib_class(value.id)
+            if attr in self._stdlib_privates(info) and attr not in info.ours:
+                base = self._owner_of(info, attr)
+                self.report(node, f"private attribute {attr} of stdlib class {base}")
+                return
         elif not load and attr not in self.theirs:
             self.define(attr)
             return
         if attr not in self.ours:
             self.report(node, f"private attribute {attr} that our code never defines")
+
+    def _our_stdlib_class(self, name: str) -> ClassInfo | None:
+        """Our class called ``name`` if it derives from a stdlib class (``SyncManager._registry``)."""
+        info = self.local_classes.get(name) or self.project_classes.get(name)
+        return info if info is not None and info.stdlib_bases else None
 
     def _is_self_like(self, value: ast.expr, class_name: str) -> bool:
         if isinstance(value, ast.Name):
@@ -433,9 +446,9 @@ class ModuleScan(ast.NodeVisitor):
         owner = self.resolve(func.value)
         if owner is None and self.class_stack:
             class_name, info = self.class_stack[-1]
-            if info.stdlib_bases and isinstance(func.value, ast.Call):  # super().__getstate__
-                if self._is_self_like(func.value, class_name):
-                    owner = info.stdlib_bases[0]
+            called = isinstance(func.value, ast.Call)  # super().__getstate__
+            if info.stdlib_bases and called and self._is_self_like(func.value, class_name):
+                owner = info.stdlib_bases[0]
         if owner is None:
             return
         spliced = any(

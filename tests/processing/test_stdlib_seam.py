@@ -137,6 +137,10 @@ def test_the_seam_imports_only_the_stdlib():
 # --- what the scanner catches ---------------------------------------------------------
 
 
+BASE_PROCESS = "multiprocessing.process.BaseProcess"
+QUEUE_LAYOUT = "relies on the layout of multiprocessing.queues.Queue's pickle state"
+
+
 def _scan(source: str, **others: str) -> list[str]:
     sources = {"mod.py": textwrap.dedent(source)}
     sources.update({f"{name}.py": textwrap.dedent(text) for name, text in others.items()})
@@ -231,10 +235,8 @@ def _scan(source: str, **others: str) -> list[str]:
             "    def _after_fork(self):\n"
             "        super()._after_fork()\n",
             [
-                "overrides private _after_fork of stdlib class "
-                "multiprocessing.process.BaseProcess",
-                "private attribute _after_fork of stdlib class "
-                "multiprocessing.process.BaseProcess",
+                f"overrides private _after_fork of stdlib class {BASE_PROCESS}",
+                f"private attribute _after_fork of stdlib class {BASE_PROCESS}",
             ],
             id="override-and-super-private",
         ),
@@ -261,10 +263,8 @@ def _scan(source: str, **others: str) -> list[str]:
             "    def __setstate__(self, state):\n"
             "        queues.Queue.__setstate__(self, state[:-1])\n",
             [
-                "relies on the layout of multiprocessing.queues.Queue's pickle state "
-                "(__getstate__)",
-                "relies on the layout of multiprocessing.queues.Queue's pickle state "
-                "(__setstate__)",
+                f"{QUEUE_LAYOUT} (__getstate__)",
+                f"{QUEUE_LAYOUT} (__setstate__)",
             ],
             id="queue-state-tuple-layout",
         ),
@@ -275,8 +275,7 @@ def _scan(source: str, **others: str) -> list[str]:
             "        reader, writer, *rest = super().__getstate__()\n"
             "        return rest\n",
             [
-                "relies on the layout of multiprocessing.queues.Queue's pickle state "
-                "(__getstate__)",
+                f"{QUEUE_LAYOUT} (__getstate__)",
             ],
             id="state-unpacked-from-super",
         ),
@@ -289,6 +288,14 @@ def _scan(source: str, **others: str) -> list[str]:
             "        return self._identity\n",
             ["private attribute _identity of stdlib class multiprocessing.process.BaseProcess"],
             id="stdlib-base-through-our-base",
+        ),
+        pytest.param(
+            "from multiprocessing import managers\n"
+            "class SyncManager(managers.SyncManager):\n"
+            "    pass\n"
+            "registry = SyncManager._registry\n",
+            ["private attribute _registry of stdlib class multiprocessing.managers.SyncManager"],
+            id="private-of-stdlib-base-through-our-class-name",
         ),
     ],
 )
