@@ -112,7 +112,14 @@ def stdlib_top_names() -> frozenset[str]:
     paths = {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
     paths |= {os.path.join(p, "lib-dynload") for p in list(paths)}
     found = {m.name for m in pkgutil.iter_modules(sorted(paths))}
-    return frozenset(found | set(sys.builtin_module_names))
+    return frozenset(found | set(sys.builtin_module_names) | _OTHER_PLATFORMS)
+
+
+# Stdlib modules that exist only on another platform, so no directory listing here finds them
+# (Python 3.10+ lists them in ``sys.stdlib_module_names``).
+_OTHER_PLATFORMS = frozenset({
+    "_winapi", "_overlapped", "_msi", "_wmi", "msvcrt", "nt", "winreg", "winsound", "_scproxy",
+})
 
 
 def is_stdlib(dotted: str) -> bool:

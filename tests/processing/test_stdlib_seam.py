@@ -9,7 +9,9 @@ what it catches and what it leaves alone.
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,8 @@ SEAM = "processing/_stdlib.py"
 
 # Modules other engineers are converting in parallel, with the number of private stdlib
 # accesses each still has. The coordinator empties this after merging their work; until then
-# a module listed here may not gain accesses, and one that lost some must have its count lowered.
+# a module listed here may not gain accesses, and one that lost some is named in a warning.
+# Counts are the largest over Python 3.9-3.14 (queues.py: 58 before 3.12, 59 from it on).
 NOT_YET_CONVERTED: dict[str, int] = {
     "processing/bootstrap.py": 8,
     "processing/connection.py": 44,
@@ -34,7 +37,7 @@ NOT_YET_CONVERTED: dict[str, int] = {
     "processing/popen_fork.py": 9,
     "processing/popen_spawn_win32.py": 3,
     "processing/process.py": 21,
-    "processing/queues.py": 58,
+    "processing/queues.py": 59,
     "processing/spawn_child.py": 3,
     "freezekit/cli.py": 4,
     "freezekit/selftest.py": 2,
@@ -80,16 +83,20 @@ def test_a_module_not_yet_converted_gains_no_access(accesses):
 
 
 def test_the_allow_list_counts_are_current(accesses):
-    stale = [
-        f"{path}: no such module any more; remove it from NOT_YET_CONVERTED"
-        if path not in accesses
-        else f"{path}: {len(accesses[path])} accesses left; lower its NOT_YET_CONVERTED "
-        f"count from {allowed} to {len(accesses[path])}"
-        + (" (remove the entry)" if not accesses[path] else "")
-        for path, allowed in NOT_YET_CONVERTED.items()
-        if path not in accesses or len(accesses[path]) < allowed
-    ]
-    assert not stale, "\n".join(stale)
+    """A module that lost accesses says so, as a warning: a count can differ by a few
+    between Python releases (a stdlib class gains a private name: ``Queue._terminate_broken``
+    in 3.12), so the listed count is the largest over the releases the suite runs on."""
+    gone = [path for path in NOT_YET_CONVERTED if path not in accesses]
+    assert not gone, f"no such modules any more; remove them from NOT_YET_CONVERTED: {gone}"
+    version = ".".join(map(str, sys.version_info[:2]))
+    for path, allowed in NOT_YET_CONVERTED.items():
+        if not accesses[path]:
+            warnings.warn(f"{path}: no private stdlib access left (Python {version}); remove "
+                          "it from NOT_YET_CONVERTED", stacklevel=1)
+        elif len(accesses[path]) < allowed:
+            warnings.warn(f"{path}: {len(accesses[path])} private stdlib accesses under Python "
+                          f"{version}, NOT_YET_CONVERTED says {allowed}: lower the count if "
+                          "the other releases agree", stacklevel=1)
 
 
 def _seam_tree() -> ast.Module:
@@ -232,11 +239,11 @@ def _scan(source: str, **others: str) -> list[str]:
         pytest.param(
             "from multiprocessing import process\n"
             "class P(process.BaseProcess):\n"
-            "    def _after_fork(self):\n"
-            "        super()._after_fork()\n",
+            "    def _bootstrap(self):\n"
+            "        super()._bootstrap()\n",
             [
-                f"overrides private _after_fork of stdlib class {BASE_PROCESS}",
-                f"private attribute _after_fork of stdlib class {BASE_PROCESS}",
+                f"overrides private _bootstrap of stdlib class {BASE_PROCESS}",
+                f"private attribute _bootstrap of stdlib class {BASE_PROCESS}",
             ],
             id="override-and-super-private",
         ),
