@@ -20,6 +20,7 @@ CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
 
 import ctypes as _ctypes
 from multiprocessing import connection as _mp_connection
+from multiprocessing import process as _mp_process
 from multiprocessing import reduction as _mp_reduction
 from typing import Any as _Any
 
@@ -161,3 +162,13 @@ def server_class(manager: object) -> type:
     checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (see ``set_server_class``).
     """
     return type(manager)._Server  # type: ignore[attr-defined]
+
+
+def serve_proxies_locally(server: object) -> None:
+    """Announce ``server`` as this process's manager server, so that a proxy rebuilt in the
+    server process (a proxy held in a shared list, say) reaches the object directly.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Server.serve_forever`` sets
+    ``current_process()._manager_server``; ``RebuildProxy`` reads it with ``getattr``).
+    """
+    _mp_process.current_process()._manager_server = server  # type: ignore[attr-defined]

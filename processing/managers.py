@@ -285,7 +285,7 @@ class Server(_stdlib.Server):
     def serve_forever(self) -> None:
         self._references = _References(self)
         self.stop_event = threading.Event()
-        _stdlib_process.current_process()._manager_server = self
+        _seam.serve_proxies_locally(self)
         threading.Thread(target=self.accepter, daemon=True).start()
         parent = _stdlib_process.parent_process()
         if parent is not None:

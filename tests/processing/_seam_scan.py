@@ -9,9 +9,10 @@ dunder (``_x``, ``__x``; not ``__x__``). A module touches a private stdlib name 
 * reads, writes or deletes ``alias._x`` where ``alias`` is bound to a stdlib module or to an
   object imported from one (``util._close_stdin = ...``, ``Server._handle_request``), including
   through ``getattr``/``setattr``/``hasattr``/``delattr`` with a constant name;
-* in a class derived from a stdlib class, uses or defines a private attribute that the stdlib
-  base has and our own classes do not define (``self._inheriting``, ``super()._after_fork()``,
-  ``def _after_fork(self)`` overriding the stdlib's hook);
+* in a class derived (directly or through our own classes) from a stdlib class, uses, sets or
+  defines a private attribute that the stdlib base has (``self._popen``, ``super()._bootstrap()``,
+  ``def _bootstrap(self)`` overriding the stdlib's hook, ``self._Client = ...`` replacing the
+  stdlib's), or reads one through the class (``SyncManager._registry``);
 * reads ``obj._x`` where ``_x`` is defined nowhere in our own code: our code defines its own
   privates, so a private attribute we never define must come from the stdlib (or another
   library's object handed to us);
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import importlib.util
 import inspect
 import os
 import sys
@@ -127,15 +127,6 @@ def is_stdlib(dotted: str) -> bool:
 
 
 @cache
-def is_module(dotted: str) -> bool:
-    """Whether the stdlib name ``dotted`` is a module (rather than an object in one)."""
-    try:
-        return importlib.util.find_spec(dotted) is not None
-    except (ImportError, ValueError, AttributeError):
-        return False
-
-
-@cache
 def stdlib_object(dotted: str) -> object | None:
     """The stdlib object named ``dotted`` (``multiprocessing.managers.Server``), or None."""
     parts = dotted.split(".")
@@ -181,6 +172,36 @@ def stdlib_class_privates(dotted: str) -> frozenset[str]:
 
 
 _ATTR_FUNCTIONS = ("getattr", "setattr", "hasattr", "delattr")
+_DICT_METHODS = ("get", "pop", "setdefault")
+
+# The stdlib modules whose private attributes of other objects (``current_process()._inheriting``,
+# set in spawn and read in context) our code is most likely to meet.
+_MULTIPROCESSING_MODULES = (
+    "multiprocessing.connection", "multiprocessing.context", "multiprocessing.forkserver",
+    "multiprocessing.managers", "multiprocessing.pool", "multiprocessing.process",
+    "multiprocessing.queues", "multiprocessing.reduction", "multiprocessing.resource_tracker",
+    "multiprocessing.sharedctypes", "multiprocessing.spawn", "multiprocessing.synchronize",
+    "multiprocessing.util",
+)
+
+
+@cache
+def stdlib_module_privates(dotted: str) -> frozenset[str]:
+    """Private attribute names the source of the stdlib module ``dotted`` (or of the module
+    an object ``dotted`` comes from) uses on any object, by attribute or ``getattr``."""
+    obj = stdlib_object(dotted)
+    module = inspect.getmodule(obj) if obj is not None else None
+    try:
+        source = inspect.getsource(module) if module is not None else ""
+    except (OSError, TypeError):
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.Call) and _call_name(node) in _ATTR_FUNCTIONS:
+            names.add(_constant_attr(node) or "")
+    return frozenset(n for n in names if is_private(n))
 
 
 def _is_self(node: ast.expr) -> bool:
@@ -213,11 +234,9 @@ def _constant_attr(node: ast.Call) -> str | None:
 
 @dataclass
 class ClassInfo:
-    """A class of ours: the stdlib classes among its bases (transitively) and the private
-    names it and our own bases define."""
+    """A class of ours: the stdlib classes among its bases (directly or through ours)."""
 
     stdlib_bases: list[str]
-    ours: set[str]
 
 
 class ModuleScan(ast.NodeVisitor):
@@ -330,6 +349,14 @@ class ModuleScan(ast.NodeVisitor):
             attr = _constant_attr(node)
             if attr:
                 self.check_attribute(node, node.args[0], attr, name in ("getattr", "hasattr"))
+        func = node.func
+        if (  # obj.__dict__.pop("_x", None) and its kin
+            isinstance(func, ast.Attribute) and func.attr in _DICT_METHODS
+            and isinstance(func.value, ast.Attribute) and func.value.attr == "__dict__"
+            and node.args and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            self.check_attribute(node, func.value.value, node.args[0].value, func.attr == "get")
         self.check_state_splice(node)
         self.generic_visit(node)
 
@@ -361,7 +388,7 @@ class ModuleScan(ast.NodeVisitor):
                 return
         elif isinstance(value, ast.Name) and self._our_stdlib_class(value.id) is not None:
             info = self._our_stdlib_class(value.id)
-            if attr in self._stdlib_privates(info) and attr not in info.ours:
+            if attr in self._stdlib_privates(info):
                 base = self._owner_of(info, attr)
                 self.report(node, f"private attribute {attr} of stdlib class {base}")
                 return
@@ -369,7 +396,8 @@ class ModuleScan(ast.NodeVisitor):
             self.define(attr)
             return
         if attr not in self.ours:
-            self.report(node, f"private attribute {attr} that our code never defines")
+            whose = "the stdlib uses and " if attr in self.theirs else ""
+            self.report(node, f"private attribute {attr} that {whose}our code never defines")
 
     def _our_stdlib_class(self, name: str) -> ClassInfo | None:
         """Our class called ``name`` if it derives from a stdlib class (``SyncManager._registry``)."""
@@ -397,7 +425,7 @@ class ModuleScan(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for child in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(child)
-        info = ClassInfo([], _own_class_names(node))
+        info = ClassInfo([])
         for base in node.bases:
             dotted = self.resolve(base)
             if dotted is not None:
@@ -410,7 +438,6 @@ class ModuleScan(ast.NodeVisitor):
             ours = self.local_classes.get(name or "") or self.project_classes.get(name or "")
             if ours is not None:
                 info.stdlib_bases += ours.stdlib_bases
-                info.ours |= ours.ours
         self.local_classes[node.name] = info
         if not self._class_collision(node.name):
             self.define(node.name)
@@ -478,21 +505,6 @@ def _private_module(dotted: str) -> bool:
     return parts[0] not in PUBLIC_PRIVATE_MODULES and any(is_private(p) for p in parts)
 
 
-def _own_class_names(node: ast.ClassDef) -> set[str]:
-    """Private names the class itself defines: in its body or on ``self`` in its methods."""
-    names = {name for item in node.body for name, _ in _class_level_definitions(item)}
-    for item in node.body:
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for sub in ast.walk(item):
-                if (
-                    isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store)
-                    and isinstance(sub.value, ast.Name) and sub.value.id in ("self", "cls")
-                    and is_private(sub.attr)
-                ):
-                    names.add(sub.attr)
-    return names
-
-
 def _class_level_definitions(item: ast.stmt) -> Iterable[tuple[str, ast.AST]]:
     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         if is_private(item.name):
@@ -541,7 +553,9 @@ def scan_sources(
     theirs: set[str] = set()
     for scan in run(set(), set(), classes):
         for dotted in scan.aliases.values():
-            theirs |= stdlib_class_privates(dotted)
+            theirs |= stdlib_class_privates(dotted) | stdlib_module_privates(dotted)
+    for module in _MULTIPROCESSING_MODULES:
+        theirs |= stdlib_module_privates(module)
     for info in classes.values():
         for dotted in info.stdlib_bases:
             theirs |= stdlib_class_privates(dotted)
