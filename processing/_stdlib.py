@@ -20,6 +20,7 @@ CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
 
 import ctypes as _ctypes
 from multiprocessing import connection as _mp_connection
+from multiprocessing import managers as _mp_managers
 from multiprocessing import process as _mp_process
 from multiprocessing import reduction as _mp_reduction
 from typing import Any as _Any
@@ -172,3 +173,16 @@ def serve_proxies_locally(server: object) -> None:
     ``current_process()._manager_server``; ``RebuildProxy`` reads it with ``getattr``).
     """
     _mp_process.current_process()._manager_server = server  # type: ignore[attr-defined]
+
+
+def reduce_proxy(proxy: object, auto_proxy: _Any) -> tuple:
+    """The stdlib's reduction of a proxy, with ``auto_proxy`` rebuilding it in place of the
+    stdlib's ``AutoProxy`` (a proxy whose type was made from the referent's methods).
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``BaseProxy.__reduce__`` returns
+    ``(RebuildProxy, (AutoProxy or type(self), token, serializer, kwds))``, the same in each).
+    """
+    func, (proxytype, token, serializer, kwds) = _mp_managers.BaseProxy.__reduce__(proxy)
+    if proxytype is _mp_managers.AutoProxy:
+        proxytype = auto_proxy
+    return func, (proxytype, token, serializer, kwds)

@@ -412,10 +412,8 @@ class BaseProxy(_stdlib.BaseProxy):
         return _seam.copy_proxy(self)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        func, (proxytype, token, serializer, kwds) = super().__reduce__()
-        if proxytype is _stdlib.AutoProxy:
-            proxytype = AutoProxy
-        return func, (proxytype, token, serializer, kwds)
+        # An auto proxy is rebuilt by our AutoProxy, so that it is one of ours again.
+        return _seam.reduce_proxy(self, AutoProxy)
 
 
 class IteratorProxy(BaseProxy, _stdlib.IteratorProxy):

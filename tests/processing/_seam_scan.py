@@ -16,9 +16,9 @@ dunder (``_x``, ``__x``; not ``__x__``). A module touches a private stdlib name 
 * reads ``obj._x`` where ``_x`` is defined nowhere in our own code: our code defines its own
   privates, so a private attribute we never define must come from the stdlib (or another
   library's object handed to us);
-* splices the stdlib's pickle state: the result of a stdlib class's ``__getstate__`` combined,
-  sliced or unpacked, or a slice/concatenation handed to its ``__setstate__`` (the layout of
-  the stdlib Queue's state tuple).
+* splices the stdlib's pickle state: the result of a stdlib class's ``__getstate__`` or
+  ``__reduce__`` combined, indexed or unpacked, or a slice/concatenation handed to its
+  ``__setstate__`` (the layout of the stdlib Queue's state tuple, of a proxy's reduction).
 
 Names the stdlib documents as public despite the underscore are in ``DOCUMENTED``.
 What it cannot see: a private attribute of a stdlib object reached through a call or a
@@ -78,7 +78,9 @@ NOT_STDLIB: frozenset[tuple[str, str]] = frozenset({
 # Private C modules documented as public modules.
 PUBLIC_PRIVATE_MODULES = frozenset({"_thread"})
 
-STATE_METHODS = ("__getstate__", "__setstate__")
+STATE_METHODS = ("__getstate__", "__setstate__", "__reduce__", "__reduce_ex__")
+# Those whose result is the state: taking it apart relies on its layout.
+_STATE_PRODUCERS = ("__getstate__", "__reduce__", "__reduce_ex__")
 
 
 @dataclass(frozen=True)
@@ -473,7 +475,8 @@ class ModuleScan(ast.NodeVisitor):
 
     # pickle state ----------------------------------------------------------------------
     def check_state_splice(self, node: ast.Call) -> None:
-        """``Base.__getstate__(self) + (...)``, ``super().__getstate__()[1]``, ``__setstate__(s[:-2])``."""
+        """``Base.__getstate__(self) + (...)``, ``super().__reduce__()[1]``,
+        ``Base.__setstate__(self, state[:-2])``."""
         func = node.func
         if not isinstance(func, ast.Attribute) or func.attr not in STATE_METHODS:
             return
@@ -491,7 +494,7 @@ class ModuleScan(ast.NodeVisitor):
             for a in node.args
         )
         parent = getattr(node, "_seam_parent", None)
-        if func.attr == "__getstate__":
+        if func.attr in _STATE_PRODUCERS:
             if isinstance(parent, (ast.Subscript, ast.BinOp)):
                 spliced = True
             elif isinstance(parent, ast.Assign):

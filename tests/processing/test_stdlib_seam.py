@@ -146,6 +146,7 @@ def test_the_seam_imports_only_the_stdlib():
 
 
 BASE_PROCESS = "multiprocessing.process.BaseProcess"
+PROXY_LAYOUT = "relies on the layout of multiprocessing.managers.BaseProxy's pickle state"
 QUEUE_LAYOUT = "relies on the layout of multiprocessing.queues.Queue's pickle state"
 
 
@@ -308,6 +309,17 @@ def _scan(source: str, **others: str) -> list[str]:
                 f"{QUEUE_LAYOUT} (__getstate__)",
             ],
             id="state-unpacked-from-super",
+        ),
+        pytest.param(
+            "from multiprocessing import managers\n"
+            "class P(managers.BaseProxy):\n"
+            "    def __reduce__(self):\n"
+            "        func, (kind, token, serializer, kwds) = super().__reduce__()\n"
+            "        return func, (kind, token, serializer, kwds)\n",
+            [
+                f"{PROXY_LAYOUT} (__reduce__)",
+            ],
+            id="reduction-unpacked-from-super",
         ),
         pytest.param(
             "from multiprocessing import process\n"
