@@ -31,6 +31,7 @@ import ast
 import importlib
 import inspect
 import os
+import string
 import sys
 import sysconfig
 import textwrap
@@ -573,9 +574,20 @@ def scan_sources(
 
 
 def scan_tree(root: Path, packages: Iterable[str], seam: str) -> dict[str, list[Access]]:
-    """Scan every ``.py`` file under ``root/<package>`` for each package; paths are relative."""
+    """Scan every ``.py`` file and ``.py.tmpl`` template under ``root/<package>`` for each
+    package; paths are relative to ``root``."""
     sources = {}
     for package in packages:
         for file in sorted((root / package).rglob("*.py")):
             sources[file.relative_to(root).as_posix()] = file.read_text(encoding="utf-8")
+        for file in sorted((root / package).rglob("*.py.tmpl")):
+            sources[file.relative_to(root).as_posix()] = render_template(file)
     return scan_sources(sources, exclude_from_definitions=[seam])
+
+
+def render_template(path: Path) -> str:
+    """A ``str.format`` template of a Python module, every field filled with a string, so
+    that what it will run can be parsed (the scan's line numbers are the template's)."""
+    text = path.read_text(encoding="utf-8")
+    fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return text.format(**{name: "placeholder" for name in fields})

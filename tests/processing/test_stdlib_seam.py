@@ -354,6 +354,17 @@ def test_the_scanner_follows_a_base_class_into_another_module():
     ]
 
 
+def test_templates_are_scanned_as_rendered(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "entry.py.tmpl").write_text(
+        "# built by {version}\nimport atexit\natexit._run_exitfuncs()\nrun({module!r})\n"
+    )
+    found = scan_tree(tmp_path, ["templates"], SEAM)["templates/entry.py.tmpl"]
+    assert [str(a) for a in found] == [
+        "templates/entry.py.tmpl:3:1: private stdlib name atexit._run_exitfuncs"
+    ]
+
+
 def test_an_attribute_only_the_seam_defines_is_not_ours():
     seam = "def hook(obj):\n    obj._hidden = 1\n"
     user = "def f(obj):\n    return obj._hidden\n"
