@@ -20,7 +20,6 @@ CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
 
 import ctypes as _ctypes
 from multiprocessing import connection as _mp_connection
-from multiprocessing import managers as _mp_managers
 from multiprocessing import process as _mp_process
 from multiprocessing import reduction as _mp_reduction
 from typing import Any as _Any
@@ -182,7 +181,10 @@ def reduce_proxy(proxy: object, auto_proxy: _Any) -> tuple:
     checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``BaseProxy.__reduce__`` returns
     ``(RebuildProxy, (AutoProxy or type(self), token, serializer, kwds))``, the same in each).
     """
-    func, (proxytype, token, serializer, kwds) = _mp_managers.BaseProxy.__reduce__(proxy)
-    if proxytype is _mp_managers.AutoProxy:
+    # Imported here: importing processing must not import the stdlib's managers.
+    from multiprocessing import managers
+
+    func, (proxytype, token, serializer, kwds) = managers.BaseProxy.__reduce__(proxy)
+    if proxytype is managers.AutoProxy:
         proxytype = auto_proxy
     return func, (proxytype, token, serializer, kwds)

@@ -9,6 +9,7 @@ what it catches and what it leaves alone.
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 import textwrap
 import warnings
@@ -140,6 +141,18 @@ def test_the_seam_imports_only_the_stdlib():
         if name != "__future__" and not is_stdlib(name)
     ]
     assert not foreign, "\n".join(foreign)
+
+
+def test_the_seam_does_not_make_import_processing_heavier():
+    """Every module imports the seam, so what the seam imports at the top, everyone pays
+    for: the stdlib's managers (and its shared memory) are imported only when used."""
+    probe = "import sys, processing; print(sorted(m for m in MODS if m in sys.modules))"
+    heavy = ["multiprocessing.managers", "multiprocessing.shared_memory"]
+    result = subprocess.run(
+        [sys.executable, "-c", f"MODS = {heavy!r}\n{probe}"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert result.stdout.strip() == "[]"
 
 
 # --- what the scanner catches ---------------------------------------------------------
