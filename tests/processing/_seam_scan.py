@@ -22,7 +22,10 @@ dunder (``_x``, ``__x``; not ``__x__``). A module touches a private stdlib name 
 
 Names the stdlib documents as public despite the underscore are in ``DOCUMENTED``.
 What it cannot see: a private attribute of a stdlib object reached through a call or a
-container (``get_conn()._handle``) whose name our own code also happens to define.
+container (``get_conn()._handle``) whose name our own code also defines on its own objects;
+a stdlib protocol that uses no private name (the manager's ``("#RETURN", result)`` messages).
+Import aliases are module-wide: a local variable that shadows an imported stdlib module is
+taken for the module.
 """
 
 from __future__ import annotations
