@@ -30,8 +30,9 @@ from multiprocessing import managers as _stdlib
 from multiprocessing import process as _stdlib_process
 from multiprocessing import util
 from multiprocessing.managers import Namespace, RemoteError, Token
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable
 
+from processing import _stdlib as _seam
 from processing import sharedctypes, sharedtypes
 from processing._peers import ProcessWatch, peer_pid, wait_for_exit
 from processing.connection import (
@@ -78,11 +79,6 @@ __all__ = [
 
 
 # -- the server ----------------------------------------------------------------------------
-
-
-def _is_stdlib_connection(conn: Any) -> bool:
-    """Whether ``conn`` is a stdlib-built connection (not, say, an xmlrpclib wrapper)."""
-    return isinstance(conn, _stdlib_connection._ConnectionBase)
 
 
 def _client(address: Any, authkey: Any = None) -> Any:
@@ -289,7 +285,7 @@ class Server(_stdlib.Server):
     def serve_forever(self) -> None:
         self._references = _References(self)
         self.stop_event = threading.Event()
-        _stdlib_process.current_process()._manager_server = self
+        _seam.serve_proxies_locally(self)
         threading.Thread(target=self.accepter, daemon=True).start()
         parent = _stdlib_process.parent_process()
         if parent is not None:
@@ -318,7 +314,7 @@ class Server(_stdlib.Server):
             except OSError:
                 continue
             peer = self.listener.last_accepted
-            if _is_stdlib_connection(conn):
+            if _seam.is_stdlib_connection(conn):  # not, say, an xmlrpclib wrapper
                 _adopt(conn)  # ours send and receive faster; the bytes are the same
             threading.Thread(target=self.handle_request, args=(conn, peer), daemon=True).start()
 
@@ -381,26 +377,19 @@ class Server(_stdlib.Server):
 # -- proxies -------------------------------------------------------------------------------
 
 
-class _SyncRegistry:
-    """Stands in for the manager of a proxy that was unpickled in this process."""
-
-    _state = None
-    _registry: ClassVar[dict[str, Any]] = {}  # SyncManager's, once it is complete
-
-
 class BaseProxy(_stdlib.BaseProxy):
     """A proxy for an object that lives in a manager's server process; processing adds
     the 0.52 names, copies that are new proxies, and remote tracebacks as causes."""
 
     def __init__(self, token: Token, serializer: str, *args: Any, **kwds: Any) -> None:
         super().__init__(token, serializer, *args, **kwds)
-        self._Client = _client_for(serializer)
+        _seam.use_client(self, _client_for(serializer))
 
     def _callmethod(self, methodname: str, args: tuple = (), kwds: dict | None = None) -> Any:
-        if self._manager is None:
+        if _seam.proxy_manager(self) is None:
             # Unpickled here, so no manager: type the proxies it returns (an iterator over
             # a dict, say) from SyncManager's registry rather than failing.
-            self._manager = _SyncRegistry
+            _seam.give_proxy_a_registry(self, SyncManager)
         try:
             return super()._callmethod(methodname, args, kwds or {})
         except Exception as exc:
@@ -420,22 +409,11 @@ class BaseProxy(_stdlib.BaseProxy):
     def __copy__(self) -> Any:
         """A second proxy to the same referent (the guidelines' way to use a proxy from
         another thread)."""
-        proxy = type(self)(
-            self._token,
-            self._serializer,
-            manager=self._manager,
-            authkey=self._authkey,
-            manager_owned=self._owned_by_manager,
-        )
-        if getattr(self, "_isauto", False):
-            proxy._isauto = True
-        return proxy
+        return _seam.copy_proxy(self)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        func, (proxytype, token, serializer, kwds) = super().__reduce__()
-        if proxytype is _stdlib.AutoProxy:
-            proxytype = AutoProxy
-        return func, (proxytype, token, serializer, kwds)
+        # An auto proxy is rebuilt by our AutoProxy, so that it is one of ours again.
+        return _seam.reduce_proxy(self, AutoProxy)
 
 
 class IteratorProxy(BaseProxy, _stdlib.IteratorProxy):
@@ -521,7 +499,7 @@ def AutoProxy(
         finally:
             conn.close()
     if authkey is None and manager is not None:
-        authkey = manager._authkey
+        authkey = _seam.manager_authkey(manager)
     if authkey is None:
         authkey = _stdlib_process.current_process().authkey
     proxytype = MakeProxyType(f"AutoProxy[{token.typeid}]", exposed)
@@ -533,7 +511,7 @@ def AutoProxy(
         incref=incref,
         manager_owned=manager_owned,
     )
-    proxy._isauto = True
+    _seam.mark_auto_proxy(proxy)
     return proxy
 
 
@@ -592,8 +570,6 @@ class BaseManager(_stdlib.BaseManager):
     process's ``authkey``), ``ctx`` the processing context that starts the server.
     """
 
-    _Server = Server
-
     def __init__(
         self,
         address: Any = None,
@@ -607,7 +583,7 @@ class BaseManager(_stdlib.BaseManager):
 
             ctx = default_context.get_context()
         super().__init__(address, _as_authkey(authkey), serializer, ctx, **options)
-        self._Client = _client_for(serializer)
+        _seam.use_client(self, _client_for(serializer))
 
     def start(self, initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
         """Start the server in a child process (through our launchers)."""
@@ -617,7 +593,7 @@ class BaseManager(_stdlib.BaseManager):
         """The server object of this (not yet started) manager, to run in this process."""
         server = super().get_server()
         # The stdlib builds its own Server class here; ours only adds methods.
-        server.__class__ = self._Server
+        server.__class__ = _seam.server_class(self)
         return server
 
     getServer = get_server
@@ -656,6 +632,9 @@ class BaseManager(_stdlib.BaseManager):
         super().register(
             typeid, callable, proxytype or AutoProxy, exposed, method_to_typeid, create_method
         )
+
+
+_seam.set_server_class(BaseManager, Server)
 
 
 class CreatorMethod:
@@ -727,7 +706,6 @@ SyncManager.register("Queue", queue.Queue)
 SyncManager.register("JoinableQueue", queue.Queue)
 SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)
 SyncManager.register("AsyncResult", create_method=False)
-_SyncRegistry._registry = SyncManager._registry
 
 
 if hasattr(_stdlib, "SharedMemoryManager"):
@@ -740,7 +718,7 @@ if hasattr(_stdlib, "SharedMemoryManager"):
         """``SharedMemory(size)`` and ``ShareableList(seq)`` blocks that live until this
         manager shuts down, as the stdlib's; its server is started by our launchers."""
 
-        _Server = SharedMemoryServer
+    _seam.set_server_class(SharedMemoryManager, SharedMemoryServer)
 
 
 class LocalManager:

@@ -17,12 +17,11 @@ from multiprocessing.reduction import (
     HAVE_SEND_HANDLE,
     DupFd,
     ForkingPickler,
-    _rebuild_socket,
-    _reduce_socket,
     dump,
     register,
 )
 
+from processing import _stdlib as _seam
 from processing import connection as _connection
 
 __all__ = [
@@ -44,8 +43,8 @@ if sys.platform == "win32":
 else:
     reduce_connection = _connection._reduce_connection
     rebuild_connection = _connection._rebuild_connection
-reduce_socket = _reduce_socket
-rebuild_socket = _rebuild_socket
+reduce_socket = _seam.reduce_socket
+rebuild_socket = _seam.rebuild_socket
 
 _PICKLING_ERRORS: dict[type, type] = {}
 

@@ -20,6 +20,8 @@ from multiprocessing import sharedctypes as _stdlib
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from processing import _stdlib as _seam
+
 __all__ = [
     "Array",
     "RawArray",
@@ -139,31 +141,35 @@ def copy(obj: Any) -> Any:
 class SynchronizedBase(_stdlib.SynchronizedBase):
     """A ctypes object with the lock that guards it; ``with wrapper:`` holds the lock."""
 
+    def __init__(self, obj: Any, lock: Any = None, ctx: Any = None) -> None:
+        super().__init__(obj, lock, ctx)
+        self._shared = obj  # the hot paths below read it without a method call
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         _inherit_only(self)
-        return synchronized, (self._obj, self._lock)
+        return synchronized, (self._shared, self.get_lock())
 
     def getobj(self) -> Any:
         """The wrapped ctypes object (access it only while holding the lock)."""
-        return self._obj
+        return self._shared
 
     def getlock(self) -> Any:
         """The lock that guards the object."""
-        return self._lock
+        return self.get_lock()
 
 
 def _locked_property(name: str) -> property:
     def get(self: Any) -> Any:
         self.acquire()
         try:
-            return getattr(self._obj, name)
+            return getattr(self._shared, name)
         finally:
             self.release()
 
     def set(self: Any, value: Any) -> None:
         self.acquire()
         try:
-            setattr(self._obj, name, value)
+            setattr(self._shared, name, value)
         finally:
             self.release()
 
@@ -177,7 +183,7 @@ class Synchronized(SynchronizedBase):
     def value(self) -> Any:
         self.acquire()
         try:
-            return self._obj.value
+            return self._shared.value
         finally:
             self.release()
 
@@ -185,7 +191,7 @@ class Synchronized(SynchronizedBase):
     def value(self, value: Any) -> None:
         self.acquire()
         try:
-            self._obj.value = value
+            self._shared.value = value
         finally:
             self.release()
 
@@ -194,19 +200,19 @@ class SynchronizedArray(SynchronizedBase):
     """A shared ctypes array whose items and slices are read and written under the lock."""
 
     def __len__(self) -> int:
-        return len(self._obj)
+        return len(self._shared)
 
     def __getitem__(self, index: Any) -> Any:
         self.acquire()
         try:
-            return self._obj[index]
+            return self._shared[index]
         finally:
             self.release()
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self.acquire()
         try:
-            self._obj[index] = value
+            self._shared[index] = value
         finally:
             self.release()
 
@@ -230,7 +236,7 @@ def synchronized(obj: Any, lock: Any = None, ctx: Any = None) -> Any:
         from processing.context import default_context
 
         lock = (ctx or default_context.get_context()).RLock()
-    if isinstance(obj, ctypes._SimpleCData):
+    if _seam.is_simple_ctype(obj):
         return Synchronized(obj, lock)
     if isinstance(obj, ctypes.Array):
         if obj._type_ is ctypes.c_char:

@@ -24,7 +24,9 @@ class Listener(_stdlib.Listener):
     """Accepts ``Client(listener.address)`` calls made by other threads."""
 
     def accept(self) -> Connection:
-        return Connection(*self._backlog_queue.get())
+        conn = super().accept()
+        conn.__class__ = Connection
+        return conn
 
 
 def Client(address: Any) -> Connection:
