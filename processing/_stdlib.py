@@ -14,3 +14,243 @@ from __future__ import annotations
 
 # Releases read for every entry unless its own ``checked:`` line says otherwise.
 CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
+
+
+# --- launching (process, context, freezing, _backend/*) ---
+
+# This section's own imports, kept with it so that the sections merge cleanly.
+import _signal
+import atexit as _atexit
+import sys
+from multiprocessing import process as _mp_process
+from multiprocessing import util as _mp_util
+
+# The stop-signal calls go to the C module ``_signal``: the wrappers in ``signal.py`` turn
+# every result into enum members, which in a fork child costs dozens of copy-on-write page
+# faults (the enum machinery is touched for the first time since the fork).
+_HAVE_SIGMASK = hasattr(_signal, "pthread_sigmask")
+
+
+def set_signal_handler(signum: int, handler: object) -> None:
+    """``signal.signal(signum, handler)`` without building ``Signals`` enum members.
+
+    checked: ``_signal.signal`` is what ``signal.signal`` wraps, 3.9-3.14.
+    """
+    _signal.signal(signum, handler)
+
+
+def block_signal(signum: int) -> bool:
+    """Block ``signum`` in this thread; whether it was blocked already (True where there is
+    no signal mask, as on Windows: then there is nothing to unblock either).
+
+    checked: ``_signal.pthread_sigmask`` returns a set of ints, 3.9-3.14.
+    """
+    if not _HAVE_SIGMASK:
+        return True
+    return signum in _signal.pthread_sigmask(_signal.SIG_BLOCK, {signum})
+
+
+def unblock_signal(signum: int) -> None:
+    """Unblock ``signum`` in this thread (nothing where there is no signal mask).
+
+    checked: as :func:`block_signal`.
+    """
+    if _HAVE_SIGMASK:
+        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {signum})
+
+
+def set_inheriting(on: bool, process_module: object = _mp_process) -> None:
+    """Mark this process as still being prepared by its parent (or unmark it): the stdlib's
+    ``Process.start()`` (``spawn._check_not_importing_main``) refuses then, and so does ours.
+    ``process_module`` is ``multiprocessing.process`` or ``multiprocess.process``.
+
+    checked: ``BaseProcess._inheriting``, read with ``getattr(..., False)`` by
+    ``spawn._check_not_importing_main`` and set by ``spawn.spawn_main``, 3.9-3.14.
+    """
+    current = process_module.current_process()  # type: ignore[attr-defined]
+    if on:
+        current._inheriting = True
+    else:
+        current.__dict__.pop("_inheriting", None)
+
+
+def set_importing_main(where: str | None) -> None:
+    """Remember which main module this child is importing (None: none), for the refusal's
+    message. An attribute of ours on the stdlib's process object, which every part of the
+    program shares; the stdlib has no attribute of that name."""
+    current = _mp_process.current_process()
+    if where is None:
+        current.__dict__.pop("_importing_main", None)
+    else:
+        current._importing_main = where
+
+
+def inheriting() -> tuple[bool, str | None]:
+    """Whether this process is still being prepared, and the main module it is importing.
+
+    checked: as :func:`set_inheriting`.
+    """
+    current = _mp_process.current_process()
+    return bool(getattr(current, "_inheriting", False)), getattr(current, "_importing_main", None)
+
+
+def multiprocessing_logger() -> object | None:
+    """The ``multiprocessing`` logger if the program has asked for it, else None (asking
+    ``util.get_logger()`` would create it).
+
+    checked: ``util._logger``, None until ``get_logger()``/``log_to_stderr()``, 3.9-3.14.
+    """
+    return _mp_util._logger
+
+
+def multiprocessing_logs_to_stderr() -> bool:
+    """Whether the program called ``multiprocessing.log_to_stderr()``.
+
+    checked: ``util._log_to_stderr``, 3.9-3.14.
+    """
+    return bool(_mp_util._log_to_stderr)
+
+
+def interpreter_flags() -> list[str]:
+    """The command-line flags that reproduce this interpreter's settings (``-O``, ``-X ...``,
+    ``-W ...``) for a child interpreter, as the stdlib's spawn passes them.
+
+    checked: ``util._args_from_interpreter_flags`` (``subprocess._args_from_interpreter_flags``),
+    3.9-3.14.
+    """
+    return list(_mp_util._args_from_interpreter_flags())
+
+
+def adopt_resource_tracker_fd(fd: int | None, package: str = "multiprocessing") -> None:
+    """In a child: use the parent's resource tracker, whose pipe is ``fd``, instead of
+    starting one of its own. ``package`` is ``multiprocessing`` or ``multiprocess``.
+
+    checked: ``resource_tracker._resource_tracker._fd``, what ``spawn.prepare`` sets from
+    ``tracker_fd``, 3.9-3.14.
+    """
+    import importlib
+
+    tracker = importlib.import_module(f"{package}.resource_tracker")
+    tracker._resource_tracker._fd = fd
+
+
+def open_parent_process(parent_pid: int) -> int:
+    """Windows: a handle on the parent process that can wait for it and duplicate handles
+    out of it (the child's parent sentinel).
+
+    checked: ``_winapi.OpenProcess``, ``SYNCHRONIZE``, ``PROCESS_DUP_HANDLE``, as
+    ``spawn.spawn_main`` uses them, 3.9-3.14.
+    """
+    import _winapi
+
+    return _winapi.OpenProcess(_winapi.SYNCHRONIZE | _winapi.PROCESS_DUP_HANDLE, False,
+                               parent_pid)
+
+
+def forget_parents_atexit_handlers() -> None:
+    """In a forked child that will end with ``os._exit()``: drop the parent's atexit
+    handlers, keeping multiprocessing's own exit function (it flushes queue feeders and ends
+    children), as the stdlib's fork children do.
+
+    checked: ``atexit._clear``, ``util._exit_function``, 3.9-3.14.
+    """
+    _atexit._clear()
+    _atexit.register(_mp_util._exit_function)
+
+
+def run_atexit_handlers() -> None:
+    """Run (and clear) the atexit handlers now, before ``os._exit()``.
+
+    checked: ``atexit._run_exitfuncs``, 3.9-3.14.
+    """
+    _atexit._run_exitfuncs()
+
+
+def flush_std_streams() -> None:
+    """Flush ``sys.stdout``/``sys.stderr`` before a fork, as the stdlib's launchers do.
+
+    checked: ``util._flush_std_streams``, 3.9-3.14.
+    """
+    _mp_util._flush_std_streams()
+
+
+def close_stdin() -> None:
+    """Close ``sys.stdin`` and put a /dev/null reader in its place, as a child does.
+
+    checked: ``util._close_stdin``, 3.9-3.14.
+    """
+    _mp_util._close_stdin()
+
+
+def replace_close_stdin_once(replacement: object) -> None:
+    """Have the next ``BaseProcess._bootstrap`` call ``replacement`` instead of the stdlib's
+    ``util._close_stdin``; ``replacement`` must call :func:`restore_close_stdin` first.
+
+    checked: ``BaseProcess._bootstrap`` calls ``util._close_stdin()`` through the module
+    attribute, 3.9-3.14.
+    """
+    _mp_util._close_stdin = replacement
+
+
+_stdlib_close_stdin = _mp_util._close_stdin
+
+
+def restore_close_stdin() -> None:
+    """Undo :func:`replace_close_stdin_once`."""
+    _mp_util._close_stdin = _stdlib_close_stdin
+
+
+def keep_resource_tracker_across_fork() -> object | None:
+    """Before a Process's fork: the flag object that, set, keeps the resource tracker's fd
+    open in the child (None where the stdlib has none). CPython 3.14.10 (gh-146313) closes
+    the fd in a forked child unless ``preserve_fd`` says the fork is a Process's.
+
+    checked: ``resource_tracker._fork_intent.preserve_fd``, 3.14.10; absent 3.9-3.13.
+    """
+    from multiprocessing import resource_tracker
+
+    return getattr(resource_tracker, "_fork_intent", None)
+
+
+def set_process_may_have_children(process: object) -> None:
+    """Let a daemonic process start processes: the stdlib refuses for daemons
+    (``assert not _current_process._config.get('daemon')`` in ``BaseProcess.start``).
+
+    checked: ``BaseProcess._config['daemon']``, 3.9-3.14.
+    """
+    process._config["daemon"] = False  # type: ignore[attr-defined]
+
+
+def base_executable() -> str:
+    """The interpreter a venv's ``python`` stands for (Windows spawns it directly, bpo-35797).
+
+    checked: ``sys._base_executable``, 3.9-3.14.
+    """
+    return sys._base_executable
+
+
+def winapi() -> object:
+    """Windows: the C module the stdlib's spawn launcher is built on. processing's uses:
+    ``CreatePipe``, ``CreateProcess``, ``CloseHandle``, ``WaitForSingleObject``
+    (``INFINITE``, ``WAIT_OBJECT_0``), ``GetExitCodeProcess`` (``STILL_ACTIVE``),
+    ``TerminateProcess``, ``OpenProcess`` (``SYNCHRONIZE``, ``PROCESS_DUP_HANDLE``).
+
+    checked: ``_winapi`` as ``popen_spawn_win32.py`` and ``spawn.py`` call it, 3.9-3.14.
+    """
+    import _winapi
+
+    return _winapi
+
+
+#: Whether ``BaseProcess._bootstrap`` calls the ``_after_fork`` hook (3.10+; 3.9 inlines it).
+#: checked: 3.9.18 (inlined), 3.10.13-3.14.10 (``self._after_fork()``).
+HAVE_AFTER_FORK_HOOK = hasattr(_mp_process.BaseProcess, "_after_fork")
+
+
+def run_stdlib_after_fork() -> None:
+    """What the stdlib does first thing in a child (3.10+): reset its process bookkeeping
+    and run the after-fork hooks registered with ``util.register_after_fork``.
+
+    checked: ``BaseProcess._after_fork`` (a staticmethod), 3.10.13-3.14.10.
+    """
+    _mp_process.BaseProcess._after_fork()

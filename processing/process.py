@@ -3,18 +3,23 @@
 Process identity (names like ``Process-1:2``, the authkey, the set of children) is kept in the
 stdlib's ``multiprocessing.process`` bookkeeping so that stdlib code running in the same
 program (managers, connections, ``multiprocessing.current_process()``) sees the same objects.
-How a child is launched and how it starts is ours: see ``context.py`` and ``bootstrap.py``.
+How a child is launched and how it starts is ours: see ``processing/_backend/``. This
+module imports no context: a ``Process`` of the default context asks ``processing._defaultctx``
+which start method's class launches it, as CPython's ``context.Process`` does.
 """
 
 from __future__ import annotations
 
-import _signal
 import os
 import signal
-import sys
 from collections.abc import Iterable, Mapping
 from multiprocessing import process as _stdlib_process
 from typing import Any, Callable
+
+from processing import _defaultctx, _stdlib
+from processing._backend import signals
+from processing._backend.mainmodule import refuse_while_importing_main
+from processing._backend.signals import PROCESS_EXIT_CODE, STOP_SIGNAL, ProcessExit
 
 __all__ = [
     "PROCESS_EXIT_CODE",
@@ -31,63 +36,13 @@ __all__ = [
     "parent_process",
 ]
 
-#: Exit code of a child that let ``ProcessExit`` (raised by ``stop()``) propagate, as in
-#: the original processing package; ``repr()`` shows it as ``stopped[ProcessExit]``.
-PROCESS_EXIT_CODE = 127
-
-#: The signal that ``stop()`` sends. On Windows it is a console CTRL_BREAK event, which
-#: needs the child to be in its own process group (the spawn launcher arranges that).
-STOP_SIGNAL = signal.SIGBREAK if sys.platform == "win32" else signal.SIGUSR1
-
-
-class ProcessExit(SystemExit):
-    """Raised inside a child by ``Process.stop()``; the child should end soon after."""
-
-
-def _raise_process_exit(signum: int, frame: object) -> None:
-    raise ProcessExit(PROCESS_EXIT_CODE)
-
-
-# The stop-signal calls below go to the C module ``_signal``: the wrappers in ``signal.py``
-# turn every result into enum members, which in a fork child costs dozens of copy-on-write
-# page faults (the enum machinery is touched for the first time since the fork).
-_HAVE_SIGMASK = hasattr(_signal, "pthread_sigmask")
-_STOP_NUMBER = int(STOP_SIGNAL)
-_STOP_SET = frozenset({_STOP_NUMBER})
-
-
-def install_stop_handler(unblock: bool = True) -> None:
-    """Make ``STOP_SIGNAL`` raise ``ProcessExit`` in this (child) process's main thread.
-
-    Launchers block ``STOP_SIGNAL`` while a child is being created, so a ``stop()`` that
-    arrives before this handler exists waits instead of killing the child outright; it is
-    delivered when the signal is unblocked.
-    """
-    _signal.signal(STOP_SIGNAL, _raise_process_exit)
-    if unblock:
-        _unblock_stop_signal()
-
-
-def _unblock_stop_signal(_process: object = None) -> None:
-    if _HAVE_SIGMASK:
-        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _STOP_SET)
-
-
 #: BaseProcess._bootstrap calls ``self._after_fork()`` from Python 3.10 on; 3.9 inlines it,
 #: so there the unblocking goes through an after-fork hook instead.
-_HAVE_AFTER_FORK = hasattr(_stdlib_process.BaseProcess, "_after_fork")
-
-#: ``processing.context``, which imports this module; set on first use, so the start path
-#: (parent and fork child) does not go through the import machinery each time.
-_context: Any = None
+_HAVE_AFTER_FORK = _stdlib.HAVE_AFTER_FORK_HOOK
 
 
-def _import_context() -> Any:
-    global _context
-    from processing import context
-
-    _context = context
-    return context
+def _unblock_after_fork(_process: object) -> None:
+    signals.unblock_stop_signal()
 
 
 def _exit_code_name(code: int) -> str:
@@ -191,41 +146,34 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
 
     @staticmethod
     def _Popen(process_obj: Process) -> Any:
-        context = _context or _import_context()
-        return context.launcher_for(process_obj._start_method)(process_obj)
+        # The default context's start method, chosen now if it was not yet.
+        return _defaultctx.context().get_context().Process._Popen(process_obj)
 
     def start(self) -> None:
         """Start the child; it runs ``run()``. At most once per process object."""
-        (_context or _import_context()).check_not_importing_main()
-        if not _HAVE_SIGMASK:
-            super().start()
-            return
+        refuse_while_importing_main()
         # The child inherits the mask: a stop() before its handler exists waits for it.
-        held = _signal.pthread_sigmask(_signal.SIG_BLOCK, _STOP_SET)
-        try:
+        with signals.held_back():
             super().start()
-        finally:
-            if _STOP_NUMBER not in held:
-                _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _STOP_SET)
 
     def _bootstrap(self, parent_sentinel: int | None = None) -> int:
-        (_context or _import_context()).force_default_method(self._start_method)
-        install_stop_handler(unblock=False)
-        # The signal is unblocked after the after-fork hooks, which BaseProcess._bootstrap
-        # runs inside the block that turns SystemExit into the exit code: a stop() that came
-        # during the launch ends the child with 127.
+        # The one place every child of ours (fork, spawn, forkserver) installs the stop
+        # handler. The signal is unblocked after the after-fork hooks, which
+        # BaseProcess._bootstrap runs inside the block that turns SystemExit into the exit
+        # code: a stop() that came during the launch ends the child with 127.
+        signals.install_stop_handler()
         if not _HAVE_AFTER_FORK:
             from multiprocessing import util
 
-            util.register_after_fork(self, _unblock_stop_signal)
+            util.register_after_fork(self, _unblock_after_fork)
         return super()._bootstrap(parent_sentinel)
 
     if _HAVE_AFTER_FORK:
 
         @staticmethod
         def _after_fork() -> None:
-            _stdlib_process.BaseProcess._after_fork()
-            _unblock_stop_signal()
+            _stdlib.run_stdlib_after_fork()
+            signals.unblock_stop_signal()
 
     def stop(self) -> None:
         """Raise ``ProcessExit`` in the child (a ``SystemExit``; it may catch it)."""

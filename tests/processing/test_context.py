@@ -139,7 +139,7 @@ def test_first_use_fixes_the_default_start_method():
 
 
 def test_launcher_for_each_method():
-    from processing import popen_fork, popen_forkserver, popen_spawn_posix
+    from processing._backend import popen_fork, popen_forkserver, popen_spawn_posix
 
     assert context.launcher_for("fork") is popen_fork.Popen
     assert context.launcher_for("spawn") is popen_spawn_posix.Popen
@@ -173,11 +173,11 @@ def test_process_of_the_default_context_uses_the_default_method():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=False)
-    assert out.stdout.split() == ["spawn", "0", "processing.popen_spawn_posix"], out.stderr
+    assert out.stdout.split() == ["spawn", "0", "processing._backend.popen_spawn_posix"], out.stderr
 
 
 def test_the_fork_server_is_restarted_if_it_was_killed():
-    from processing import forkserver
+    from processing._backend import forkserver
 
     ctx = processing.getContext("forkserver")
     p = ctx.Process(target=os.getpid)
@@ -194,7 +194,7 @@ def test_the_fork_server_is_restarted_if_it_was_killed():
 
 
 def test_a_child_of_a_killed_fork_server_reports_a_lost_status():
-    from processing import forkserver
+    from processing._backend import forkserver
 
     ctx = processing.getContext("forkserver")
     ready = ctx.Event()
