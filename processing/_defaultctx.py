@@ -4,26 +4,30 @@
 made, the module that makes it. Those modules need the default context too (a ``Process``
 of the default context launches through it; a manager or shared value made without a
 context uses it), and importing ``context.py`` back would close an import cycle. So
-``context.py`` registers its default context here when it is imported, and they ask here.
+``context.py`` registers its default context here when it is imported (before any other
+module of processing: ``processing/__init__.py`` imports it first), and they ask here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["context", "register"]
+__all__ = ["context", "default_context", "register"]
 
-_default: Any = None
+#: ``processing.context.default_context``, once registered; read it when it is used
+#: (``from processing._defaultctx import default_context`` inside a function), or call
+#: :func:`context`.
+default_context: Any = None
 
 
-def register(default_context: Any) -> None:
+def register(default: Any) -> None:
     """Called once, by ``context.py``, with its ``DefaultContext``."""
-    global _default
-    _default = default_context
+    global default_context
+    default_context = default
 
 
 def context() -> Any:
     """The default context (``processing.context.default_context``)."""
-    if _default is None:  # only if processing.context was never imported: import processing
+    if default_context is None:  # processing.context was never imported: import processing
         raise RuntimeError("processing's default context is not set up: import processing")
-    return _default
+    return default_context

@@ -519,7 +519,7 @@ def test_a_malformed_launch_of_ours_has_no_kind(args):
     launch = recognise(["exe", MARKER, *args])
     assert launch is not None and launch.kind is None
     with pytest.raises(ValueError, match="not a launch of processing"):
-        launch.handles
+        _ = launch.handles
 
 
 def test_our_launch_refuses_what_no_child_reads():
