@@ -24,6 +24,7 @@ import atexit as _atexit
 import sys
 from multiprocessing import process as _mp_process
 from multiprocessing import util as _mp_util
+from typing import Any
 
 # The stop-signal calls go to the C module ``_signal``: the wrappers in ``signal.py`` turn
 # every result into enum members, which in a fork child costs dozens of copy-on-write page
@@ -247,10 +248,114 @@ def winapi() -> object:
 HAVE_AFTER_FORK_HOOK = hasattr(_mp_process.BaseProcess, "_after_fork")
 
 
-def run_stdlib_after_fork() -> None:
-    """What the stdlib does first thing in a child (3.10+): reset its process bookkeeping
-    and run the after-fork hooks registered with ``util.register_after_fork``.
+#: The class of ``parent_process()`` in a child, whose objects processing gives its API.
+#: checked: ``process._ParentProcess(name, pid, sentinel)``, 3.9-3.14.
+ParentProcessBase = _mp_process._ParentProcess
 
-    checked: ``BaseProcess._after_fork`` (a staticmethod), 3.10.13-3.14.10.
+
+def launcher_of(process_obj: Any) -> Any:
+    """The launcher (``Popen``) of a started process object; None before ``start()``.
+
+    checked: ``BaseProcess._popen``, 3.9-3.14.
     """
-    _mp_process.BaseProcess._after_fork()
+    return process_obj._popen
+
+
+def is_closed(process_obj: Any) -> bool:
+    """Whether ``close()`` was called on the process object.
+
+    checked: ``BaseProcess._closed``, 3.9-3.14.
+    """
+    return process_obj._closed
+
+
+def refuse_if_closed(process_obj: Any) -> None:
+    """The stdlib's ``ValueError`` if ``close()`` was called on the process object.
+
+    checked: ``BaseProcess._check_closed()``, 3.9-3.14.
+    """
+    process_obj._check_closed()
+
+
+def creator_pid(process_obj: Any) -> int:
+    """The pid of the process that made the process object (its children's parent).
+
+    checked: ``BaseProcess._parent_pid``, 3.9-3.14.
+    """
+    return process_obj._parent_pid
+
+
+def identity_path(process_obj: Any) -> tuple[int, ...]:
+    """The process object's place in the tree of processes, as in the name ``Process-1:2``.
+
+    checked: ``BaseProcess._identity``, 3.9-3.14.
+    """
+    return tuple(process_obj._identity)
+
+
+class ProcessBase(_mp_process.BaseProcess):
+    """``BaseProcess`` with the hooks processing overrides under names of ours.
+
+    - ``_method``: the start method this class launches with (None: the default
+      context's); the stdlib's bootstrap reads it as ``_start_method`` to set the stdlib's
+      own default start method in the child, as for its own per-method classes.
+    - ``_make_launcher()``: the launcher (``Popen``) that starts this process
+      (``BaseProcess.start`` calls ``self._Popen(self)``).
+    - ``_run_in_child(parent_sentinel)``: the child's side; call ``super()`` to run the
+      stdlib's (bookkeeping, after-fork hooks, ``run()``, the exit code).
+    - ``_after_fork_hooks()``: runs in the child right after the stdlib's after-fork
+      hooks, inside the block that turns ``SystemExit`` into the exit code.
+
+    checked: ``BaseProcess.start`` calls ``self._Popen(self)``; ``_bootstrap(parent_sentinel)``
+    reads ``self._start_method`` and calls the static ``self._after_fork()`` (3.10-3.14) or
+    runs ``util._run_after_forkers()`` inline (3.9), 3.9-3.14.
+    """
+
+    _method: str | None = None
+
+    @property
+    def _start_method(self) -> str | None:  # type: ignore[override]
+        return self._method
+
+    @staticmethod
+    def _Popen(process_obj: ProcessBase) -> Any:  # type: ignore[override]
+        return process_obj._make_launcher()
+
+    def _make_launcher(self) -> Any:
+        raise NotImplementedError
+
+    def _bootstrap(self, parent_sentinel: Any = None) -> int:
+        if not HAVE_AFTER_FORK_HOOK:
+            _mp_util.register_after_fork(self, _call_after_fork_hooks)
+        return self._run_in_child(parent_sentinel)
+
+    def _run_in_child(self, parent_sentinel: Any) -> int:
+        return _mp_process.BaseProcess._bootstrap(self, parent_sentinel)
+
+    def _after_fork(self) -> None:  # type: ignore[override]
+        _mp_process.BaseProcess._after_fork()
+        self._after_fork_hooks()
+
+    def _after_fork_hooks(self) -> None:
+        """Overridden to act in the child right after the stdlib's after-fork hooks."""
+
+
+def _call_after_fork_hooks(process_obj: ProcessBase) -> None:
+    process_obj._after_fork_hooks()
+
+
+def run_process(process_obj: Any, parent_sentinel: Any) -> int:
+    """In a child: run a process object (ours, the stdlib's or ``multiprocess``'s) as the
+    stdlib's children do, and return its exit code.
+
+    checked: ``BaseProcess._bootstrap(parent_sentinel=None)``, 3.9-3.14.
+    """
+    return process_obj._bootstrap(parent_sentinel)
+
+
+def process_target(process_obj: Any) -> Any:
+    """The target a process object was made with (None for a ``run()`` override).
+
+    checked: ``BaseProcess._target``, 3.9-3.14.
+    """
+    return getattr(process_obj, "_target", None)

@@ -81,33 +81,33 @@ class ForkProcess(process.Process):
     """A process started by forking this one."""
 
     _display_name = "Process"
-    _start_method = "fork"
+    _method = "fork"
 
-    @staticmethod
-    def _Popen(process_obj: process.Process) -> Any:
-        return launcher_for("fork")(process_obj)
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        return launcher_for("fork")
 
 
 class SpawnProcess(process.Process):
     """A process started as a fresh interpreter (or frozen executable) running our bootstrap."""
 
     _display_name = "Process"
-    _start_method = "spawn"
+    _method = "spawn"
 
-    @staticmethod
-    def _Popen(process_obj: process.Process) -> Any:
-        return launcher_for("spawn")(process_obj)
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        return launcher_for("spawn")
 
 
 class ForkServerProcess(process.Process):
     """A process forked by our fork server."""
 
     _display_name = "Process"
-    _start_method = "forkserver"
+    _method = "forkserver"
 
-    @staticmethod
-    def _Popen(process_obj: process.Process) -> Any:
-        return launcher_for("forkserver")(process_obj)
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        return launcher_for("forkserver")
 
 
 _PROCESS_CLASSES = {"fork": ForkProcess, "spawn": SpawnProcess, "forkserver": ForkServerProcess}
@@ -122,7 +122,7 @@ class Context(_stdlib_context.BaseContext):
     parentProcess = staticmethod(process.parent_process)
 
     def __init__(self, method: str | None) -> None:
-        self._name = method
+        self._method_name = method
         if method is not None:
             self.Process = _PROCESS_CLASSES[method]
 
@@ -137,7 +137,7 @@ class Context(_stdlib_context.BaseContext):
         return _concrete_contexts[_check_method(method)]
 
     def get_start_method(self, allow_none: bool = False) -> str | None:
-        return self._name
+        return self._method_name
 
     def set_start_method(self, method: str | None, force: bool = False) -> None:
         raise ValueError(

@@ -36,15 +36,6 @@ __all__ = [
     "parent_process",
 ]
 
-#: BaseProcess._bootstrap calls ``self._after_fork()`` from Python 3.10 on; 3.9 inlines it,
-#: so there the unblocking goes through an after-fork hook instead.
-_HAVE_AFTER_FORK = _stdlib.HAVE_AFTER_FORK_HOOK
-
-
-def _unblock_after_fork(_process: object) -> None:
-    signals.unblock_stop_signal()
-
-
 def _exit_code_name(code: int) -> str:
     if code == PROCESS_EXIT_CODE:
         return "ProcessExit"
@@ -102,14 +93,14 @@ class _ProcessApi(ThreadLikeApi):
     def __repr__(self) -> str:
         if self is _stdlib_process.current_process():
             status = "started"
-        elif self._closed:
+        elif _stdlib.is_closed(self):
             status = "closed"
-        elif self._parent_pid != os.getpid():
+        elif _stdlib.creator_pid(self) != os.getpid():
             status = "unknown"
-        elif self._popen is None:
+        elif _stdlib.launcher_of(self) is None:
             status = "initial"
         else:
-            code = self._popen.poll()
+            code = _stdlib.launcher_of(self).poll()
             if code is None:
                 status = "started"
             elif code == 0:
@@ -118,17 +109,16 @@ class _ProcessApi(ThreadLikeApi):
                 status = f"stopped[{_exit_code_name(code)}]"
         daemon = ", daemon" if self.daemon else ""
         kind = type(self).__dict__.get("_display_name", type(self).__name__)
-        return f"<{kind}({self._name}, {status}{daemon})>"
+        return f"<{kind}({self.name}, {status}{daemon})>"
 
 
-class Process(_ProcessApi, _stdlib_process.BaseProcess):
+class Process(_ProcessApi, _stdlib.ProcessBase):
     """Activity run in a separate process; the equivalent of ``threading.Thread``.
 
-    ``_start_method`` is None for the default context (the start method is chosen when
-    ``start()`` is called); context-bound subclasses fix it.
+    Its start method is the default context's, chosen when ``start()`` is first called;
+    each context's ``Process`` class (``context.py``) fixes its own (``_method``) and owns
+    its launcher.
     """
-
-    _start_method: str | None = None
 
     def __init__(
         self,
@@ -142,12 +132,12 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
     ) -> None:
         super().__init__(group, target, name, args, kwargs or {}, daemon=daemon)
         if name is None:
-            self._name = "Process-" + ":".join(str(i) for i in self._identity)
+            self.name = "Process-" + ":".join(str(i) for i in _stdlib.identity_path(self))
 
-    @staticmethod
-    def _Popen(process_obj: Process) -> Any:
-        # The default context's start method, chosen now if it was not yet.
-        return _defaultctx.context().get_context().Process._Popen(process_obj)
+    def _make_launcher(self) -> Any:
+        if self._method is None:  # the default context's start method, chosen now if not yet
+            return _defaultctx.context().get_context().Process._launcher_class()(self)
+        return self._launcher_class()(self)
 
     def start(self) -> None:
         """Start the child; it runs ``run()``. At most once per process object."""
@@ -156,31 +146,30 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
         with signals.held_back():
             super().start()
 
-    def _bootstrap(self, parent_sentinel: int | None = None) -> int:
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        """The ``Popen`` class that starts processes of this class."""
+        raise NotImplementedError("a Process of the default context launches through the "
+                                  "Process class of the default context's start method")
+
+    def _run_in_child(self, parent_sentinel: Any) -> int:
         # The one place every child of ours (fork, spawn, forkserver) installs the stop
-        # handler. The signal is unblocked after the after-fork hooks, which
-        # BaseProcess._bootstrap runs inside the block that turns SystemExit into the exit
-        # code: a stop() that came during the launch ends the child with 127.
+        # handler. The signal is unblocked after the after-fork hooks, which the stdlib
+        # runs inside the block that turns SystemExit into the exit code: a stop() that
+        # came during the launch ends the child with 127.
         signals.install_stop_handler()
-        if not _HAVE_AFTER_FORK:
-            from multiprocessing import util
+        return super()._run_in_child(parent_sentinel)
 
-            util.register_after_fork(self, _unblock_after_fork)
-        return super()._bootstrap(parent_sentinel)
-
-    if _HAVE_AFTER_FORK:
-
-        @staticmethod
-        def _after_fork() -> None:
-            _stdlib.run_stdlib_after_fork()
-            signals.unblock_stop_signal()
+    def _after_fork_hooks(self) -> None:
+        signals.unblock_stop_signal()
 
     def stop(self) -> None:
         """Raise ``ProcessExit`` in the child (a ``SystemExit``; it may catch it)."""
-        self._check_closed()
-        if self._popen is None:
+        _stdlib.refuse_if_closed(self)
+        launcher = _stdlib.launcher_of(self)
+        if launcher is None:
             raise ValueError("cannot stop a process that has not been started")
-        self._popen.stop()
+        launcher.stop()
 
 
 class MainProcess(_ProcessApi, _stdlib_process.BaseProcess):
@@ -207,14 +196,14 @@ def _adopt_main_process() -> None:
 _adopt_main_process()
 
 
-class ParentProcess(_ProcessApi, _stdlib_process._ParentProcess):
+class ParentProcess(_ProcessApi, _stdlib.ParentProcessBase):
     """The parent as seen from a child (``parent_process()``), with the 0.52 spellings."""
 
     _display_name = "_ParentProcess"
 
     def __repr__(self) -> str:
         status = "started" if self.is_alive() else "stopped"
-        return f"<{self._display_name}({self._name}, {status})>"
+        return f"<{self._display_name}({self.name}, {status})>"
 
 
 def currentProcess() -> _stdlib_process.BaseProcess:
@@ -230,7 +219,7 @@ def activeChildren() -> list[_stdlib_process.BaseProcess]:
 def parent_process() -> _stdlib_process.BaseProcess | None:
     """The parent's process object in a child, None in the main process."""
     parent = _stdlib_process.parent_process()
-    if type(parent) is _stdlib_process._ParentProcess:
+    if type(parent) is _stdlib.ParentProcessBase:
         parent.__class__ = ParentProcess
     return parent
 

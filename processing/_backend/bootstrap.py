@@ -88,7 +88,7 @@ def _unpicklable(process_obj: Any, method: str, exc: Exception) -> Exception:
     ``reduction.pickling_error``), naming what could not be pickled."""
     from processing.reduction import pickling_error
 
-    target = getattr(process_obj, "_target", None)
+    target = _stdlib.process_target(process_obj)
     culprit = f"the process object {process_obj!r}"
     if target is not None:
         try:
@@ -171,7 +171,7 @@ def run_child(fd: int, parent_sentinel: Any) -> int:
         except Exception as exc:  # noqa: BLE001  (reported to the user, with the fix)
             write_error(_cannot_unpickle(prep, exc))
             return 1
-    return process_obj._bootstrap(parent_sentinel)
+    return _stdlib.run_process(process_obj, parent_sentinel)
 
 
 def _cannot_unpickle(prep: dict[str, Any], exc: Exception) -> str:

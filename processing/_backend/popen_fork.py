@@ -155,7 +155,7 @@ class Popen:
                 os.close(parent_r)
                 os.close(parent_w)
                 default.adopt_start_method(self.method)
-                code = process_obj._bootstrap(parent_sentinel=child_r)
+                code = _stdlib.run_process(process_obj, child_r)
             finally:
                 _stdlib.run_atexit_handlers()
                 os._exit(code)

@@ -87,4 +87,4 @@ def spawn_main(pipe_handle: int, parent_pid: int | None = None,
         finally:
             if "process" in prepared:
                 _stdlib.set_inheriting(False, prepared["process"])
-    sys.exit(process_obj._bootstrap(parent_sentinel))
+    sys.exit(_stdlib.run_process(process_obj, parent_sentinel))
