@@ -16,7 +16,7 @@ from __future__ import annotations
 CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
 
 
-# --- launching (process, context, freezing, _backend/*) ---
+# --- launching (process, context, _backend/*) ---
 
 # This section's own imports, kept with it so that the sections merge cleanly.
 import _signal

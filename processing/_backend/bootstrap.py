@@ -21,7 +21,7 @@ from multiprocessing import process as _stdlib_process
 from multiprocessing import reduction, util
 from typing import Any, NoReturn
 
-from processing import _stdlib
+from processing import _defaultctx, _stdlib
 from processing._backend import mainmodule, signals
 from processing._backend.launch import recognise
 from processing._parentdeath import die_with_parent, plan_for_child
@@ -186,8 +186,6 @@ def _cannot_unpickle(prep: dict[str, Any], exc: Exception) -> str:
 
 def _prepare(data: dict[str, Any]) -> None:
     """Make this fresh interpreter look like the parent, then import its main module."""
-    from processing import _defaultctx
-
     current = _stdlib_process.current_process()
     current.name = data["name"]
     current.authkey = data["authkey"]

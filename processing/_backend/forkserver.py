@@ -182,7 +182,7 @@ def _preload(config: dict[str, Any]) -> None:
     os.chdir(config["dir"])
     _stdlib_process.current_process().authkey = config["authkey"]
     # A main module compiled by Nuitka is not preloaded: once its run has failed in a
-    # process (an unguarded app refused by check_not_importing_main), running it again in a
+    # process (an unguarded app refused by refuse_while_importing_main), running it again in a
     # fork of that process crashes (SIGSEGV); so each child imports it itself.
     if config["main"] is not None and not mainmodule.is_compiled_main(*config["main"]):
         try:

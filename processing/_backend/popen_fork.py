@@ -63,7 +63,7 @@ def _close_stdin_in_fork_child() -> None:
 
 
 class Popen:
-    """A child process started by forking this one; it runs ``process_obj._bootstrap()``."""
+    """A child process started by forking this one; it runs the process object."""
 
     method = "fork"
 

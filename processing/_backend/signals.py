@@ -1,12 +1,13 @@
 """The stop signal: what ``Process.stop()`` sends, and the one place a child turns it into
 ``ProcessExit``.
 
-A launcher blocks the signal while it creates a child (:func:`held_back`), and the child
+``Process.start()`` blocks the signal while it creates a child (:func:`held_back`); the child
 inherits the mask, so a ``stop()`` that comes before the child's handler exists waits
-instead of killing it outright. The handler is installed by the process object's bootstrap
-(``Process._bootstrap``, every start method's child passes there), and the signal is
-unblocked after the stdlib's after-fork hooks, inside the block that turns ``SystemExit``
-into the exit code: a ``stop()`` during the launch ends the child with 127.
+instead of killing it outright. The handler is installed where the process object starts
+to run in the child (``Process._run_in_child``: every start method's child passes there),
+and the signal is unblocked after the stdlib's after-fork hooks, inside the block that
+turns ``SystemExit`` into the exit code: a ``stop()`` during the launch ends the child
+with 127.
 
 Windows has no signal mask: there the spawn bootstrap installs the handler as soon as it
 runs (:func:`install_stop_handler` is idempotent), so an early CTRL_BREAK raises

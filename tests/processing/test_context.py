@@ -36,7 +36,10 @@ _marker = "as imported"
 
 
 def _how_started(q):
-    q.put((os.getppid(), _marker, processing.getStartMethod()))
+    import multiprocessing
+
+    q.put((os.getppid(), _marker, processing.getStartMethod(),
+           multiprocessing.get_start_method(allow_none=True)))
 
 
 def test_all_start_methods_on_linux():
@@ -82,14 +85,24 @@ def test_a_contexts_process_starts_with_its_method(ctx, start_method):
     try:
         p = ctx.Process(target=_how_started, args=(q,))
         p.start()
-        ppid, marker, child_default = q.get(timeout=TIMEOUT)
+        ppid, marker, child_default, stdlib_default = q.get(timeout=TIMEOUT)
         p.join(TIMEOUT)
     finally:
         _marker = "as imported"
     assert marker == ("changed after import" if start_method == "fork" else "as imported")
     assert (ppid == os.getpid()) is (start_method != "forkserver")
     assert p.exitcode == 0
-    assert child_default in processing.allStartMethods()
+    # The child's default is the method it was made with, in both libraries.
+    assert child_default == stdlib_default == start_method
+
+
+def test_the_default_context_is_found_below_context_py(monkeypatch):
+    from processing import _defaultctx
+
+    assert _defaultctx.context() is context.default_context
+    monkeypatch.setattr(_defaultctx, "default_context", None)
+    with pytest.raises(RuntimeError, match="import processing"):
+        _defaultctx.context()
 
 
 def test_primitives_of_a_context_work_across_its_processes(ctx):
