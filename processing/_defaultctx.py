@@ -12,18 +12,30 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["context", "default_context", "register"]
+__all__ = ["context", "default_context", "process_class", "register"]
 
 #: ``processing.context.default_context``, once registered; read it when it is used
 #: (``from processing._defaultctx import default_context`` inside a function), or call
 #: :func:`context`.
 default_context: Any = None
 
+#: Each start method's stock ``Process`` class, as ``context.py`` defines them.
+_process_classes: dict[str, type] = {}
 
-def register(default: Any) -> None:
-    """Called once, by ``context.py``, with its ``DefaultContext``."""
+
+def register(default: Any, process_classes: dict[str, type]) -> None:
+    """Called once, by ``context.py``, with its ``DefaultContext`` and each start method's
+    ``Process`` class."""
     global default_context
     default_context = default
+    _process_classes.update(process_classes)
+
+
+def process_class(method: str) -> type:
+    """The stock ``Process`` class of start method ``method`` (``context.ForkProcess`` ...),
+    whatever a context's ``Process`` attribute has been replaced with."""
+    context()
+    return _process_classes[method]
 
 
 def context() -> Any:

@@ -409,4 +409,4 @@ _concrete_contexts: dict[str, Context] = {
     "forkserver": ForkServerContext(),
 }
 default_context = DefaultContext()
-_defaultctx.register(default_context)
+_defaultctx.register(default_context, _PROCESS_CLASSES)

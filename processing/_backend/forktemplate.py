@@ -40,9 +40,9 @@ def available(ctx: Any, process_factory: Callable[..., Any], default_factory: An
     """Whether a pool with this context and ``Process`` hook forks workers with the stock
     fork Process, so the template can start the same workers (Linux: SOCK_SEQPACKET)."""
     try:
-        fork_process = _defaultctx.context().get_context("fork").Process
         return (sys.platform.startswith("linux") and process_factory is default_factory
-                and ctx.get_start_method() == "fork" and ctx.Process is fork_process)
+                and ctx.get_start_method() == "fork"
+                and ctx.Process is _defaultctx.process_class("fork"))
     except Exception:  # noqa: BLE001 - a substituted context may be anything
         return False
 

@@ -100,6 +100,7 @@ def test_the_default_context_is_found_below_context_py(monkeypatch):
     from processing import _defaultctx
 
     assert _defaultctx.context() is context.default_context
+    assert _defaultctx.process_class("fork") is context.ForkProcess
     monkeypatch.setattr(_defaultctx, "default_context", None)
     with pytest.raises(RuntimeError, match="import processing"):
         _defaultctx.context()
