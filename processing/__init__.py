@@ -4,7 +4,8 @@ The documented API of processing 0.52 (``Process``, ``currentProcess``, ``Queue`
 ``freezeSupport`` ...), the early names that its guidelines use (``Process.stop()`` and
 ``ProcessExit``, ``BufferedQueue``), and the stdlib ``multiprocessing`` spellings as aliases,
 so code written for either runs unchanged. Every child that processing starts with the
-spawn or forkserver method enters through ``processing.bootstrap``, in frozen programs too.
+spawn or forkserver method enters through its bootstrap (``processing._backend``), in
+frozen programs too.
 """
 
 from multiprocessing import AuthenticationError, BufferTooShort, ProcessError, TimeoutError

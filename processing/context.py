@@ -3,6 +3,11 @@
 A context is compatible with the stdlib's (it subclasses ``BaseContext``), so stdlib
 machinery handed one of ours, such as a ``SyncManager(ctx=...)`` or a stdlib ``Queue``,
 starts its processes through our launchers and hence through our bootstrap.
+
+This module holds the default context. As in CPython, each start method has its own
+``Process`` class, which owns its launcher (``processing._backend.popen_*``); the default
+context's ``Process`` (``processing.process.Process``) asks the default context for the
+class to use, through ``processing._defaultctx``, so that ``process.py`` imports no context.
 """
 
 from __future__ import annotations
@@ -11,10 +16,9 @@ import multiprocessing
 import os
 import sys
 from multiprocessing import context as _stdlib_context
-from multiprocessing import process as _stdlib_process
 from typing import Any
 
-from processing import process
+from processing import _defaultctx, process
 
 __all__ = [
     "Context",
@@ -26,7 +30,6 @@ __all__ = [
     "SpawnContext",
     "SpawnProcess",
     "all_start_methods",
-    "check_not_importing_main",
     "default_context",
     "launcher_for",
 ]
@@ -61,59 +64,50 @@ def _check_method(method: str) -> str:
     return method
 
 
-def launcher_for(method: str | None) -> Any:
-    """The ``Popen`` class that starts a child with ``method`` (None: the default)."""
-    method = method or default_context.get_start_method()
+def launcher_for(method: str) -> Any:
+    """The ``Popen`` class that starts a child with ``method``."""
     if method == "fork":
-        from processing.popen_fork import Popen
+        from processing._backend.popen_fork import Popen
     elif method == "forkserver":
-        from processing.popen_forkserver import Popen
+        from processing._backend.popen_forkserver import Popen
     elif sys.platform == "win32":
-        from processing.popen_spawn_win32 import Popen
+        from processing._backend.popen_spawn_win32 import Popen
     else:
-        from processing.popen_spawn_posix import Popen
+        from processing._backend.popen_spawn_posix import Popen
     return Popen
 
 
-IMPORTING_MAIN_MESSAGE = """\
-A child process tried to start a new process while it was importing the main module {main}.
-
-The main module is imported again in every child started with the spawn or forkserver start
-method (always on Windows, and in frozen executables). Code at module level that starts
-processes, pools or managers therefore runs again in each child, which would start children
-of its own without end. processing refuses, so this child fails instead.
-
-Fix: put that code under the main guard
-
-    if __name__ == '__main__':
-        freezeSupport()
-        ...  # start processes here
-
-`freezekit fix {fix_path}` makes this change for you."""
-
-
-def check_not_importing_main() -> None:
-    """Refuse to start a process while this child is still importing the main module."""
-    current = _stdlib_process.current_process()
-    if getattr(current, "_inheriting", False):
-        main = getattr(current, "_importing_main", None) or "__main__"
-        script = os.path.basename(main) if main.endswith(".py") else "app.py"
-        raise RuntimeError(IMPORTING_MAIN_MESSAGE.format(main=main, fix_path=script))
-
-
 class ForkProcess(process.Process):
+    """A process started by forking this one."""
+
     _display_name = "Process"
-    _start_method = "fork"
+    _method = "fork"
+
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        return launcher_for("fork")
 
 
 class SpawnProcess(process.Process):
+    """A process started as a fresh interpreter (or frozen executable) running our bootstrap."""
+
     _display_name = "Process"
-    _start_method = "spawn"
+    _method = "spawn"
+
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        return launcher_for("spawn")
 
 
 class ForkServerProcess(process.Process):
+    """A process forked by our fork server."""
+
     _display_name = "Process"
-    _start_method = "forkserver"
+    _method = "forkserver"
+
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        return launcher_for("forkserver")
 
 
 _PROCESS_CLASSES = {"fork": ForkProcess, "spawn": SpawnProcess, "forkserver": ForkServerProcess}
@@ -128,7 +122,7 @@ class Context(_stdlib_context.BaseContext):
     parentProcess = staticmethod(process.parent_process)
 
     def __init__(self, method: str | None) -> None:
-        self._name = method
+        self._method_name = method
         if method is not None:
             self.Process = _PROCESS_CLASSES[method]
 
@@ -143,7 +137,7 @@ class Context(_stdlib_context.BaseContext):
         return _concrete_contexts[_check_method(method)]
 
     def get_start_method(self, allow_none: bool = False) -> str | None:
-        return self._name
+        return self._method_name
 
     def set_start_method(self, method: str | None, force: bool = False) -> None:
         raise ValueError(
@@ -157,7 +151,7 @@ class Context(_stdlib_context.BaseContext):
         """Modules our fork server imports when it starts (default ``['__main__']``), so
         that forkserver children start with them already imported. A hint, as in the
         stdlib: a module that fails to import there is imported by each child itself."""
-        from processing.forkserver import set_preload
+        from processing._backend.forkserver import set_preload
 
         set_preload(module_names)
 
@@ -366,6 +360,12 @@ class DefaultContext(Context):
             )
         self._actual = None if method is None else _concrete_contexts[_check_method(method)]
 
+    def adopt_start_method(self, method: str | None) -> None:
+        """In a child: the default is the start method the child was made with (None: the
+        parent had not chosen one, nor will the child until it starts a process)."""
+        if method is not None:
+            self._actual = _concrete_contexts[method]
+
     def __repr__(self) -> str:
         return f"<processing default context {self.get_start_method(allow_none=True)!r}>"
 
@@ -409,9 +409,4 @@ _concrete_contexts: dict[str, Context] = {
     "forkserver": ForkServerContext(),
 }
 default_context = DefaultContext()
-
-
-def force_default_method(method: str | None) -> None:
-    """In a child: make the default context use the start method the child was made with."""
-    if method is not None:
-        default_context._actual = _concrete_contexts[method]
+_defaultctx.register(default_context, _PROCESS_CLASSES)

@@ -579,7 +579,7 @@ class BaseManager(_stdlib.BaseManager):
         **options: Any,
     ) -> None:
         if ctx is None:
-            from processing.context import default_context
+            from processing._defaultctx import default_context
 
             ctx = default_context.get_context()
         super().__init__(address, _as_authkey(authkey), serializer, ctx, **options)
@@ -664,7 +664,7 @@ class CreatorMethod:
 
 
 def _pool(*args: Any, **kwds: Any) -> Any:
-    from processing.context import default_context
+    from processing._defaultctx import default_context
 
     return default_context.Pool(*args, **kwds)
 
@@ -727,7 +727,7 @@ class LocalManager:
 
     def __init__(self, ctx: Any = None) -> None:
         if ctx is None:
-            from processing.context import default_context
+            from processing._defaultctx import default_context
 
             ctx = default_context.get_context()
         self._ctx = ctx

@@ -3,18 +3,23 @@
 Process identity (names like ``Process-1:2``, the authkey, the set of children) is kept in the
 stdlib's ``multiprocessing.process`` bookkeeping so that stdlib code running in the same
 program (managers, connections, ``multiprocessing.current_process()``) sees the same objects.
-How a child is launched and how it starts is ours: see ``context.py`` and ``bootstrap.py``.
+How a child is launched and how it starts is ours: see ``processing/_backend/``. This
+module imports no context: a ``Process`` of the default context asks ``processing._defaultctx``
+which start method's class launches it, as CPython's ``context.Process`` does.
 """
 
 from __future__ import annotations
 
-import _signal
 import os
 import signal
-import sys
 from collections.abc import Iterable, Mapping
 from multiprocessing import process as _stdlib_process
 from typing import Any, Callable
+
+from processing import _defaultctx, _stdlib
+from processing._backend import signals
+from processing._backend.mainmodule import refuse_while_importing_main
+from processing._backend.signals import PROCESS_EXIT_CODE, STOP_SIGNAL, ProcessExit
 
 __all__ = [
     "PROCESS_EXIT_CODE",
@@ -30,65 +35,6 @@ __all__ = [
     "parentProcess",
     "parent_process",
 ]
-
-#: Exit code of a child that let ``ProcessExit`` (raised by ``stop()``) propagate, as in
-#: the original processing package; ``repr()`` shows it as ``stopped[ProcessExit]``.
-PROCESS_EXIT_CODE = 127
-
-#: The signal that ``stop()`` sends. On Windows it is a console CTRL_BREAK event, which
-#: needs the child to be in its own process group (the spawn launcher arranges that).
-STOP_SIGNAL = signal.SIGBREAK if sys.platform == "win32" else signal.SIGUSR1
-
-
-class ProcessExit(SystemExit):
-    """Raised inside a child by ``Process.stop()``; the child should end soon after."""
-
-
-def _raise_process_exit(signum: int, frame: object) -> None:
-    raise ProcessExit(PROCESS_EXIT_CODE)
-
-
-# The stop-signal calls below go to the C module ``_signal``: the wrappers in ``signal.py``
-# turn every result into enum members, which in a fork child costs dozens of copy-on-write
-# page faults (the enum machinery is touched for the first time since the fork).
-_HAVE_SIGMASK = hasattr(_signal, "pthread_sigmask")
-_STOP_NUMBER = int(STOP_SIGNAL)
-_STOP_SET = frozenset({_STOP_NUMBER})
-
-
-def install_stop_handler(unblock: bool = True) -> None:
-    """Make ``STOP_SIGNAL`` raise ``ProcessExit`` in this (child) process's main thread.
-
-    Launchers block ``STOP_SIGNAL`` while a child is being created, so a ``stop()`` that
-    arrives before this handler exists waits instead of killing the child outright; it is
-    delivered when the signal is unblocked.
-    """
-    _signal.signal(STOP_SIGNAL, _raise_process_exit)
-    if unblock:
-        _unblock_stop_signal()
-
-
-def _unblock_stop_signal(_process: object = None) -> None:
-    if _HAVE_SIGMASK:
-        _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _STOP_SET)
-
-
-#: BaseProcess._bootstrap calls ``self._after_fork()`` from Python 3.10 on; 3.9 inlines it,
-#: so there the unblocking goes through an after-fork hook instead.
-_HAVE_AFTER_FORK = hasattr(_stdlib_process.BaseProcess, "_after_fork")
-
-#: ``processing.context``, which imports this module; set on first use, so the start path
-#: (parent and fork child) does not go through the import machinery each time.
-_context: Any = None
-
-
-def _import_context() -> Any:
-    global _context
-    from processing import context
-
-    _context = context
-    return context
-
 
 def _exit_code_name(code: int) -> str:
     if code == PROCESS_EXIT_CODE:
@@ -147,14 +93,14 @@ class _ProcessApi(ThreadLikeApi):
     def __repr__(self) -> str:
         if self is _stdlib_process.current_process():
             status = "started"
-        elif self._closed:
+        elif _stdlib.is_closed(self):
             status = "closed"
-        elif self._parent_pid != os.getpid():
+        elif _stdlib.creator_pid(self) != os.getpid():
             status = "unknown"
-        elif self._popen is None:
+        elif _stdlib.launcher_of(self) is None:
             status = "initial"
         else:
-            code = self._popen.poll()
+            code = _stdlib.launcher_of(self).poll()
             if code is None:
                 status = "started"
             elif code == 0:
@@ -163,17 +109,16 @@ class _ProcessApi(ThreadLikeApi):
                 status = f"stopped[{_exit_code_name(code)}]"
         daemon = ", daemon" if self.daemon else ""
         kind = type(self).__dict__.get("_display_name", type(self).__name__)
-        return f"<{kind}({self._name}, {status}{daemon})>"
+        return f"<{kind}({self.name}, {status}{daemon})>"
 
 
-class Process(_ProcessApi, _stdlib_process.BaseProcess):
+class Process(_ProcessApi, _stdlib.ProcessBase):
     """Activity run in a separate process; the equivalent of ``threading.Thread``.
 
-    ``_start_method`` is None for the default context (the start method is chosen when
-    ``start()`` is called); context-bound subclasses fix it.
+    Its start method is the default context's, chosen when ``start()`` is first called;
+    each context's ``Process`` class (``context.py``) fixes its own (``_method``) and owns
+    its launcher.
     """
-
-    _start_method: str | None = None
 
     def __init__(
         self,
@@ -187,52 +132,44 @@ class Process(_ProcessApi, _stdlib_process.BaseProcess):
     ) -> None:
         super().__init__(group, target, name, args, kwargs or {}, daemon=daemon)
         if name is None:
-            self._name = "Process-" + ":".join(str(i) for i in self._identity)
+            self.name = "Process-" + ":".join(str(i) for i in _stdlib.identity_path(self))
 
-    @staticmethod
-    def _Popen(process_obj: Process) -> Any:
-        context = _context or _import_context()
-        return context.launcher_for(process_obj._start_method)(process_obj)
+    def _make_launcher(self) -> Any:
+        if self._method is None:  # the default context's start method, chosen now if not yet
+            return _defaultctx.context().get_context().Process._launcher_class()(self)
+        return self._launcher_class()(self)
 
     def start(self) -> None:
         """Start the child; it runs ``run()``. At most once per process object."""
-        (_context or _import_context()).check_not_importing_main()
-        if not _HAVE_SIGMASK:
-            super().start()
-            return
+        refuse_while_importing_main()
         # The child inherits the mask: a stop() before its handler exists waits for it.
-        held = _signal.pthread_sigmask(_signal.SIG_BLOCK, _STOP_SET)
-        try:
+        with signals.held_back():
             super().start()
-        finally:
-            if _STOP_NUMBER not in held:
-                _signal.pthread_sigmask(_signal.SIG_UNBLOCK, _STOP_SET)
 
-    def _bootstrap(self, parent_sentinel: int | None = None) -> int:
-        (_context or _import_context()).force_default_method(self._start_method)
-        install_stop_handler(unblock=False)
-        # The signal is unblocked after the after-fork hooks, which BaseProcess._bootstrap
-        # runs inside the block that turns SystemExit into the exit code: a stop() that came
-        # during the launch ends the child with 127.
-        if not _HAVE_AFTER_FORK:
-            from multiprocessing import util
+    @classmethod
+    def _launcher_class(cls) -> Any:
+        """The ``Popen`` class that starts processes of this class."""
+        raise NotImplementedError("a Process of the default context launches through the "
+                                  "Process class of the default context's start method")
 
-            util.register_after_fork(self, _unblock_stop_signal)
-        return super()._bootstrap(parent_sentinel)
+    def _run_in_child(self, parent_sentinel: Any) -> int:
+        # The one place every child of ours (fork, spawn, forkserver) installs the stop
+        # handler. The signal is unblocked after the after-fork hooks, which the stdlib
+        # runs inside the block that turns SystemExit into the exit code: a stop() that
+        # came during the launch ends the child with 127.
+        signals.install_stop_handler()
+        return super()._run_in_child(parent_sentinel)
 
-    if _HAVE_AFTER_FORK:
-
-        @staticmethod
-        def _after_fork() -> None:
-            _stdlib_process.BaseProcess._after_fork()
-            _unblock_stop_signal()
+    def _after_fork_hooks(self) -> None:
+        signals.unblock_stop_signal()
 
     def stop(self) -> None:
         """Raise ``ProcessExit`` in the child (a ``SystemExit``; it may catch it)."""
-        self._check_closed()
-        if self._popen is None:
+        _stdlib.refuse_if_closed(self)
+        launcher = _stdlib.launcher_of(self)
+        if launcher is None:
             raise ValueError("cannot stop a process that has not been started")
-        self._popen.stop()
+        launcher.stop()
 
 
 class MainProcess(_ProcessApi, _stdlib_process.BaseProcess):
@@ -259,14 +196,14 @@ def _adopt_main_process() -> None:
 _adopt_main_process()
 
 
-class ParentProcess(_ProcessApi, _stdlib_process._ParentProcess):
+class ParentProcess(_ProcessApi, _stdlib.ParentProcessBase):
     """The parent as seen from a child (``parent_process()``), with the 0.52 spellings."""
 
     _display_name = "_ParentProcess"
 
     def __repr__(self) -> str:
         status = "started" if self.is_alive() else "stopped"
-        return f"<{self._display_name}({self._name}, {status})>"
+        return f"<{self._display_name}({self.name}, {status})>"
 
 
 def currentProcess() -> _stdlib_process.BaseProcess:
@@ -282,7 +219,7 @@ def activeChildren() -> list[_stdlib_process.BaseProcess]:
 def parent_process() -> _stdlib_process.BaseProcess | None:
     """The parent's process object in a child, None in the main process."""
     parent = _stdlib_process.parent_process()
-    if type(parent) is _stdlib_process._ParentProcess:
+    if type(parent) is _stdlib.ParentProcessBase:
         parent.__class__ = ParentProcess
     return parent
 

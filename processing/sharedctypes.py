@@ -233,7 +233,7 @@ def synchronized(obj: Any, lock: Any = None, ctx: Any = None) -> Any:
     if isinstance(obj, _stdlib.SynchronizedBase):
         raise TypeError(f"{obj!r} is already synchronized")
     if lock is None:
-        from processing.context import default_context
+        from processing._defaultctx import default_context
 
         lock = (ctx or default_context.get_context()).RLock()
     if _seam.is_simple_ctype(obj):

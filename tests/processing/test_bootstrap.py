@@ -18,7 +18,7 @@ import pytest
 
 import processing
 from freezekit.guard import run_guarded
-from processing import bootstrap
+from processing._backend import bootstrap
 from processing.freezing import MARKER
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -153,7 +153,7 @@ def test_fork_needs_no_pickling():
 
 
 def test_bootstrap_main_refuses_an_unknown_launch():
-    code = "from processing.bootstrap import main; main()"
+    code = "from processing._backend.bootstrap import main; main()"
     result = subprocess.run([sys.executable, "-c", code, MARKER, "nonsense"],
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
@@ -166,7 +166,7 @@ def test_launch_data_round_trips_preparation_then_process_object():
         method = "spawn"
 
     p = processing.getContext("spawn").Process(target=_add, args=(1, 2), name="Named")
-    data = bootstrap.launch_data(p, _Popen())
+    data = bootstrap.payload(p, _Popen())
     source = io.BytesIO(data)
     prep = pickle.load(source)
     child = pickle.load(source)

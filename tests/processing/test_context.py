@@ -36,7 +36,10 @@ _marker = "as imported"
 
 
 def _how_started(q):
-    q.put((os.getppid(), _marker, processing.getStartMethod()))
+    import multiprocessing
+
+    q.put((os.getppid(), _marker, processing.getStartMethod(),
+           multiprocessing.get_start_method(allow_none=True)))
 
 
 def test_all_start_methods_on_linux():
@@ -82,14 +85,25 @@ def test_a_contexts_process_starts_with_its_method(ctx, start_method):
     try:
         p = ctx.Process(target=_how_started, args=(q,))
         p.start()
-        ppid, marker, child_default = q.get(timeout=TIMEOUT)
+        ppid, marker, child_default, stdlib_default = q.get(timeout=TIMEOUT)
         p.join(TIMEOUT)
     finally:
         _marker = "as imported"
     assert marker == ("changed after import" if start_method == "fork" else "as imported")
     assert (ppid == os.getpid()) is (start_method != "forkserver")
     assert p.exitcode == 0
-    assert child_default in processing.allStartMethods()
+    # The child's default is the method it was made with, in both libraries.
+    assert child_default == stdlib_default == start_method
+
+
+def test_the_default_context_is_found_below_context_py(monkeypatch):
+    from processing import _defaultctx
+
+    assert _defaultctx.context() is context.default_context
+    assert _defaultctx.process_class("fork") is context.ForkProcess
+    monkeypatch.setattr(_defaultctx, "default_context", None)
+    with pytest.raises(RuntimeError, match="import processing"):
+        _defaultctx.context()
 
 
 def test_primitives_of_a_context_work_across_its_processes(ctx):
@@ -139,7 +153,7 @@ def test_first_use_fixes_the_default_start_method():
 
 
 def test_launcher_for_each_method():
-    from processing import popen_fork, popen_forkserver, popen_spawn_posix
+    from processing._backend import popen_fork, popen_forkserver, popen_spawn_posix
 
     assert context.launcher_for("fork") is popen_fork.Popen
     assert context.launcher_for("spawn") is popen_spawn_posix.Popen
@@ -173,11 +187,11 @@ def test_process_of_the_default_context_uses_the_default_method():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=False)
-    assert out.stdout.split() == ["spawn", "0", "processing.popen_spawn_posix"], out.stderr
+    assert out.stdout.split() == ["spawn", "0", "processing._backend.popen_spawn_posix"], out.stderr
 
 
 def test_the_fork_server_is_restarted_if_it_was_killed():
-    from processing import forkserver
+    from processing._backend import forkserver
 
     ctx = processing.getContext("forkserver")
     p = ctx.Process(target=os.getpid)
@@ -194,7 +208,7 @@ def test_the_fork_server_is_restarted_if_it_was_killed():
 
 
 def test_a_child_of_a_killed_fork_server_reports_a_lost_status():
-    from processing import forkserver
+    from processing._backend import forkserver
 
     ctx = processing.getContext("forkserver")
     ready = ctx.Event()

@@ -15,8 +15,16 @@ from hypothesis import strategies as st
 import processing
 from freezekit.guard import run_guarded
 from processing import freezing
-from processing.freezing import MARKER, PARENT_ENV, child_command, dispatch_launch, recognise_launch
-from processing.launch import LAUNCH_FORMS, looks_like_launch
+from processing._backend import dispatch
+from processing._backend.launch import (
+    KINDS,
+    LAUNCH_FORMS,
+    command_line,
+    looks_like_launch,
+    our_launch,
+    recognise,
+)
+from processing.freezing import MARKER, PARENT_ENV, dispatch_launch, recognise_launch
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
@@ -313,13 +321,14 @@ class _Recorder:
         ("multiprocessing.forkserver.main", ["-c", _fs(_FS_OLD, {"sys_path": _PATH})],
          ((3, 4, ["__main__"]), {"sys_path": _PATH})),
         ("multiprocessing.resource_tracker.main", ["-s", "-c", _TRACKER % 6], ((6,), {})),
-        ("processing.spawn_child.spawn_main",
+        ("processing._backend.spawn_child.spawn_main",
          ["--multiprocessing-fork", "tracker_fd=5", "pipe_handle=7"],
          ((), {"tracker_fd": 5, "pipe_handle": 7})),
         ("multiprocessing.spawn.spawn_main",
          ["-c", _SPAWN_CODE % "tracker_fd=5, pipe_handle=9", "--multiprocessing-fork"],
          ((), {"tracker_fd": 5, "pipe_handle": 9})),
-        ("processing.bootstrap.main", [MARKER, "child", "7"], ((["child", "7"],), {})),
+        ("processing._backend.bootstrap.main", [MARKER, "child", "7"],
+         ((["/opt/app/app", MARKER, "child", "7"],), {})),
     ],
 )
 def test_dispatch_runs_the_row_and_exits(monkeypatch, target, args, call):
@@ -402,10 +411,10 @@ def test_an_unrecognised_launch_from_our_parent_stops_with_one_clear_line(
 
 def test_the_grandparent_counts_as_the_parent(monkeypatch):
     """A one-file executable's bootloader stands between the program and its child."""
-    grandparent = freezing._parent_of(os.getppid())
+    grandparent = dispatch._parent_of(os.getppid())
     assert grandparent is not None
     monkeypatch.setenv(PARENT_ENV, _marker(grandparent))
-    assert freezing.started_by_frozen_parent()
+    assert dispatch.started_by_frozen_parent()
     with pytest.raises(SystemExit):
         dispatch_launch([sys.executable, *MADE_UP])
 
@@ -473,18 +482,52 @@ def test_is_frozen_follows_sys_frozen(monkeypatch):
     assert freezing.is_frozen()
 
 
-def test_child_command_runs_our_bootstrap_with_the_marker():
-    cmd = child_command(["child", "9"])
+def test_our_command_line_runs_our_bootstrap_with_the_marker():
+    cmd = command_line(our_launch("child", 9), frozen=False)
     assert cmd[-3:] == [MARKER, "child", "9"]
     i = cmd.index("-c")
-    assert "from processing.bootstrap import main; main()" in cmd[i + 1]
+    assert "from processing._backend.bootstrap import main; main()" in cmd[i + 1]
 
 
-def test_child_command_when_frozen_is_the_executable_and_the_marker(monkeypatch):
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
+def test_our_command_line_when_frozen_is_the_executable_and_the_marker(monkeypatch):
     monkeypatch.setattr(sys, "executable", "/opt/app/app")
     monkeypatch.setattr("multiprocessing.spawn._python_exe", "/opt/app/app")
-    assert child_command(["child", "9"]) == ["/opt/app/app", MARKER, "child", "9"]
+    cmd = command_line(our_launch("child", 9), frozen=True)
+    assert cmd == ["/opt/app/app", MARKER, "child", "9"]
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize(("kind", "handles"), [
+    ("child", (9,)), ("child", (4242, 1 << 40)), ("forkserver", (3, 4, 5)),
+])
+def test_our_launch_round_trips_through_its_command_line(kind, handles, frozen):
+    """What the launchers build is what the bootstrap reads back: one type, both ways."""
+    cmd = [str(a) for a in command_line(our_launch(kind, *handles), frozen=frozen)]
+    argv = cmd[cmd.index("-c") + 1:] if not frozen else cmd  # the child's sys.argv
+    if not frozen:
+        argv[0] = "-c"
+    launch = recognise(argv)
+    assert launch is not None and launch.form.name == "processing"
+    assert (launch.kind, launch.handles) == (kind, handles)
+
+
+@pytest.mark.parametrize("args", [
+    ["child"], ["child", "x"], ["child", "1", "2", "3"], ["forkserver", "1", "2"],
+    ["nonsense"], [], ["child", "1.5"],
+])
+def test_a_malformed_launch_of_ours_has_no_kind(args):
+    launch = recognise(["exe", MARKER, *args])
+    assert launch is not None and launch.kind is None
+    with pytest.raises(ValueError, match="not a launch of processing"):
+        _ = launch.handles
+
+
+def test_our_launch_refuses_what_no_child_reads():
+    assert set(KINDS) == {"child", "forkserver"}
+    with pytest.raises(ValueError, match="no launch of processing is 'forkserver'"):
+        our_launch("forkserver", 1)
+    with pytest.raises(ValueError, match="builds only its own launches"):
+        command_line(recognise(["exe", "--multiprocessing-fork", "pipe_handle=3"]), frozen=True)
 
 
 @pytest.mark.guarded

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from freezekit.guard import run_guarded
-from processing.spawn_child import owner_package
+from processing._backend.spawn_child import owner_package
 
 pytestmark = [pytest.mark.guarded,
               pytest.mark.skipif(sys.platform == "win32", reason="the stand-in exe is sh")]

@@ -28,18 +28,10 @@ SEAM = "processing/_stdlib.py"
 # a module listed here may not gain accesses, and one that lost some is named in a warning.
 # Counts are the largest over Python 3.9-3.14 (queues.py: 58 before 3.12, 59 from it on).
 NOT_YET_CONVERTED: dict[str, int] = {
-    "processing/bootstrap.py": 10,
     "processing/connection.py": 44,
-    "processing/context.py": 6,
-    "processing/forkserver.py": 5,
-    "processing/freezing.py": 1,
     "processing/ownedlock.py": 3,
     "processing/pool.py": 1,
-    "processing/popen_fork.py": 9,
-    "processing/popen_spawn_win32.py": 3,
-    "processing/process.py": 21,
     "processing/queues.py": 59,
-    "processing/spawn_child.py": 5,
 }
 
 MOVE_IT = (

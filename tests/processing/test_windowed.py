@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 import processing
-from processing import bootstrap, report
+from processing import report
+from processing._backend import bootstrap
 from processing.freezing import MARKER, dispatch_launch
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -65,7 +66,7 @@ def test_children_of_a_program_without_streams_run_and_report_failures(
 
 
 def test_bootstrap_refuses_an_unknown_launch_without_streams(windowed_env) -> None:
-    code = "from processing.bootstrap import main; main()"
+    code = "from processing._backend.bootstrap import main; main()"
     result = _run([sys.executable, "-c", code, MARKER, "nonsense"], windowed_env)
     assert result.returncode == 2
     assert "unknown launch ['nonsense']" in result.stderr

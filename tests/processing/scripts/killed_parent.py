@@ -15,7 +15,7 @@ import time
 from multiprocessing import resource_tracker
 
 import processing
-from processing import forkserver
+from processing._backend import forkserver
 
 
 def sleep():

@@ -6,8 +6,11 @@ import os
 from multiprocessing import util
 from typing import Any
 
-from processing import bootstrap, popen_fork
-from processing.freezing import child_command
+from processing._backend import bootstrap, popen_fork
+from processing._backend.launch import command_line, our_launch
+from processing.freezing import is_frozen
+
+__all__ = ["Popen"]
 
 
 class _DupFd:
@@ -21,8 +24,8 @@ class _DupFd:
 
 
 class Popen(popen_fork.Popen):
-    """``<python> -c 'from processing.bootstrap import main; main()' --processing-launch child
-    FD`` (``<exe> --processing-launch child FD`` when frozen); launch data is written to FD."""
+    """``<python> -c '...bootstrap main()' --processing-launch child FD`` (``<exe>
+    --processing-launch child FD`` when frozen); the payload is written to FD."""
 
     method = "spawn"
     DupFd = _DupFd
@@ -40,13 +43,13 @@ class Popen(popen_fork.Popen):
 
         tracker_fd = resource_tracker.getfd()
         self._fds.append(tracker_fd)
-        data = bootstrap.launch_data(process_obj, self, tracker_fd)
+        data = bootstrap.payload(process_obj, self, tracker_fd)
         parent_r = child_w = child_r = parent_w = None
         try:
             parent_r, child_w = os.pipe()
             child_r, parent_w = os.pipe()
             self._fds.extend([child_r, child_w])
-            cmd = child_command(["child", str(child_r)])
+            cmd = command_line(our_launch("child", child_r), frozen=is_frozen())
             self.pid = util.spawnv_passfds(cmd[0], cmd, self._fds)
             self.sentinel = parent_r
             _write_all(parent_w, data)
@@ -60,7 +63,7 @@ class Popen(popen_fork.Popen):
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    """Write the launch data; a child that died before reading it reports its own error."""
+    """Write the payload; a child that died before reading it reports its own error."""
     view = memoryview(data)
     try:
         while view:

@@ -1,17 +1,17 @@
 """The fork server: a clean process, started through our bootstrap, that forks children.
 
 The first forkserver child makes this process start the server as
-``<python|exe> ... --processing-launch forkserver CONFIG_FD LISTENER_FD ALIVE_FD``. The server
-reads its configuration (paths, modules to preload, the main module) from CONFIG_FD, imports
+``<python|exe> ... --processing-launch forkserver CONFIG_FD LISTENER_FD ALIVE_FD`` (see
+``launch.py``), which enters through the bootstrap like any child of ours. The server reads
+its configuration (paths, modules to preload, the main module) from CONFIG_FD, imports
 those, then waits on a Unix socket. For each child the parent sends over that socket the
 ends of two pipes and the fds the child must inherit; the server forks, sends back the pid,
-and later the exit code. The forked child reads its launch data from the pipe and runs it
-with ``bootstrap.run_child`` exactly as a spawned child does.
+and later the exit code. The forked child reads its payload from the pipe and runs it with
+``bootstrap.run_child`` exactly as a spawned child does.
 """
 
 from __future__ import annotations
 
-import atexit
 import errno
 import os
 import pickle
@@ -26,7 +26,10 @@ from multiprocessing import connection, reduction, util
 from multiprocessing import process as _stdlib_process
 from typing import Any
 
-from processing.popen_fork import run_atexit_in_fork_child
+from processing import _stdlib
+from processing._backend import mainmodule, signals
+from processing._backend.launch import command_line, our_launch
+from processing._backend.popen_fork import run_atexit_in_fork_child
 
 __all__ = [
     "ForkServer",
@@ -92,8 +95,7 @@ class ForkServer:
         """Start the server unless it is running; restart it if it died."""
         from multiprocessing import resource_tracker
 
-        from processing import bootstrap
-        from processing.freezing import child_command
+        from processing.freezing import is_frozen
 
         with self._lock:
             resource_tracker.ensure_running()
@@ -108,7 +110,7 @@ class ForkServer:
                 self._address = self._alive_w = self._pid = None
             config = {
                 "preload": self._preload,
-                "main": bootstrap._main_module_spec() if "__main__" in self._preload else None,
+                "main": mainmodule.main_module_spec() if "__main__" in self._preload else None,
                 "sys_path": list(sys.path),
                 "dir": os.getcwd(),
                 "authkey": bytes(_stdlib_process.current_process().authkey),
@@ -123,7 +125,7 @@ class ForkServer:
                 alive_r, alive_w = os.pipe()
                 try:
                     fds = [config_r, listener.fileno(), alive_r]
-                    cmd = child_command(["forkserver", *map(str, fds)])
+                    cmd = command_line(our_launch("forkserver", *fds), frozen=is_frozen())
                     self._pid = util.spawnv_passfds(cmd[0], cmd, fds)
                 except BaseException:
                     os.close(alive_w)
@@ -176,25 +178,19 @@ def _write_signed(fd: int, n: int) -> None:
 
 
 def _preload(config: dict[str, Any]) -> None:
-    from processing import bootstrap
-
     sys.path[:] = config["sys_path"]
     os.chdir(config["dir"])
     _stdlib_process.current_process().authkey = config["authkey"]
     # A main module compiled by Nuitka is not preloaded: once its run has failed in a
-    # process (an unguarded app refused by check_not_importing_main), running it again in a
+    # process (an unguarded app refused by refuse_while_importing_main), running it again in a
     # fork of that process crashes (SIGSEGV); so each child imports it itself.
-    if config["main"] is not None and not bootstrap.is_compiled_main(*config["main"]):
-        current = _stdlib_process.current_process()
-        current._inheriting = True
+    if config["main"] is not None and not mainmodule.is_compiled_main(*config["main"]):
         try:
-            bootstrap._import_main(*config["main"])
+            with mainmodule.importing_main():
+                mainmodule.import_main(*config["main"])
         except BaseException as exc:  # noqa: BLE001
             # Each child imports it again itself and reports the error where it belongs.
             util.info("forkserver could not preload the main module: %r", exc)
-        finally:
-            del current._inheriting
-            current.__dict__.pop("_importing_main", None)
     for name in config["preload"]:
         if name != "__main__":
             try:
@@ -203,17 +199,14 @@ def _preload(config: dict[str, Any]) -> None:
                 pass
 
 
-def serve(args: list[str]) -> None:
+def serve(config_fd: int, listener_fd: int, alive_r: int) -> None:
     """Run the fork server until every client process has gone (ALIVE_FD at EOF)."""
-    from processing.process import STOP_SIGNAL
-
-    config_fd, listener_fd, alive_r = (int(a) for a in args)
     with open(config_fd, "rb") as source:
         config = pickle.load(source)
     # Children inherit this mask; each unblocks the stop signal once its handler is set.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {STOP_SIGNAL})
+    signals.block_stop_signal()
     _preload(config)
-    util._close_stdin()
+    _stdlib.close_stdin()
 
     sig_r, sig_w = os.pipe()
     os.set_blocking(sig_r, False)
@@ -255,7 +248,7 @@ def serve(args: list[str]) -> None:
                             sys.excepthook(*sys.exc_info())
                             sys.stderr.flush()
                         finally:
-                            atexit._run_exitfuncs()
+                            _stdlib.run_atexit_handlers()
                             os._exit(code)
                     try:
                         _write_signed(child_w, pid)
@@ -290,10 +283,7 @@ def _reap(pid_to_fd: dict[int, int]) -> None:
 
 
 def _serve_one(child_r: int, fds: list[int], unused: list[int], handlers: dict) -> int:
-    from multiprocessing import resource_tracker
-
-    from processing import bootstrap
-    from processing.process import install_stop_handler
+    from processing._backend import bootstrap
 
     signal.set_wakeup_fd(-1)
     for sig, handler in handlers.items():
@@ -301,7 +291,7 @@ def _serve_one(child_r: int, fds: list[int], unused: list[int], handlers: dict) 
     for fd in unused:
         os.close(fd)
     # Keeping the server's alive fd open keeps the server up while this child runs.
-    _forkserver._inherited_alive, resource_tracker._resource_tracker._fd, *rest = fds
+    _forkserver._inherited_alive, tracker_fd, *rest = fds
+    _stdlib.adopt_resource_tracker_fd(tracker_fd)
     _forkserver._inherited_fds = rest
-    install_stop_handler(unblock=False)  # unblocked by the process object's bootstrap
     return bootstrap.run_child(child_r, os.dup(child_r))

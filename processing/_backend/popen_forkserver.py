@@ -7,7 +7,9 @@ from multiprocessing import util
 from multiprocessing.connection import wait
 from typing import Any
 
-from processing import bootstrap, forkserver, popen_fork
+from processing._backend import bootstrap, forkserver, popen_fork
+
+__all__ = ["Popen"]
 
 
 class _DupFd:
@@ -35,7 +37,7 @@ class Popen(popen_fork.Popen):
         return len(self._fds) - 1
 
     def _launch(self, process_obj: Any) -> None:
-        data = bootstrap.launch_data(process_obj, self)
+        data = bootstrap.payload(process_obj, self)
         self.sentinel, data_w = forkserver.connect_to_new_process(self._fds)
         parent_w = os.dup(data_w)  # held open: the child watches its end as its parent sentinel
         self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))

@@ -23,6 +23,8 @@ import pickle
 import sys
 from typing import Any, Callable, NoReturn
 
+from processing import _stdlib
+
 __all__ = ["owner_package", "spawn_main"]
 
 #: The packages whose spawn children share the ``--multiprocessing-fork`` command line.
@@ -54,14 +56,12 @@ def spawn_main(pipe_handle: int, parent_pid: int | None = None,
     ``--multiprocessing-fork``), prepared by the package that started it; exit with its
     exit code."""
     if sys.platform == "win32":
-        import _winapi
         import msvcrt
         from multiprocessing import reduction
 
         source_process = None
         if parent_pid is not None:
-            source_process = _winapi.OpenProcess(
-                _winapi.SYNCHRONIZE | _winapi.PROCESS_DUP_HANDLE, False, parent_pid)
+            source_process = _stdlib.open_parent_process(parent_pid)
         handle = reduction.duplicate(pipe_handle, source_process=source_process)
         fd = msvcrt.open_osfhandle(handle, os.O_RDONLY)
         parent_sentinel: Any = source_process
@@ -77,16 +77,14 @@ def spawn_main(pipe_handle: int, parent_pid: int | None = None,
             spawn = importlib.import_module(f"{package}.spawn")
             process = importlib.import_module(f"{package}.process")
             if sys.platform != "win32":
-                tracker = importlib.import_module(f"{package}.resource_tracker")
-                tracker._resource_tracker._fd = tracker_fd
-            current = process.current_process()
-            current._inheriting = True
-            prepared["current"] = current
+                _stdlib.adopt_resource_tracker_fd(tracker_fd, package)
+            _stdlib.set_inheriting(True, process)
+            prepared["process"] = process
             spawn.prepare(preparation_data)
 
         try:
             process_obj = _FirstClassUnpickler(from_parent, prepare).load()
         finally:
-            if "current" in prepared:
-                del prepared["current"]._inheriting
-    sys.exit(process_obj._bootstrap(parent_sentinel))
+            if "process" in prepared:
+                _stdlib.set_inheriting(False, prepared["process"])
+    sys.exit(_stdlib.run_process(process_obj, parent_sentinel))

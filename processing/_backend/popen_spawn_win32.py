@@ -16,13 +16,18 @@ import sys
 from multiprocessing import util
 from typing import Any
 
-from processing import _parentdeath, bootstrap
-from processing.freezing import child_command, is_frozen
+from processing import _parentdeath, _stdlib
+from processing._backend import bootstrap
+from processing._backend.launch import command_line, our_launch
+from processing.freezing import is_frozen
 
 if sys.platform == "win32":
-    import _winapi
     import msvcrt
     from multiprocessing import reduction
+
+    _winapi = _stdlib.winapi()
+
+__all__ = ["Popen"]
 
 TERMINATE_EXIT_CODE = 0x10000  # TerminateProcess() exit code, read back as -SIGTERM
 _CREATE_SUSPENDED = 0x00000004
@@ -33,9 +38,10 @@ def _executable_and_env(exe: str) -> tuple[str, dict[str, str] | None]:
     launcher would otherwise be the process that ``stop()``/``terminate()`` reach."""
     if is_frozen() or not _path_eq(exe, sys.executable):
         return exe, None
-    if not _path_eq(sys.executable, sys._base_executable):
+    base = _stdlib.base_executable()
+    if not _path_eq(sys.executable, base):
         env = dict(os.environ, __PYVENV_LAUNCHER__=sys.executable)
-        return sys._base_executable, env
+        return base, env
     return exe, None
 
 
@@ -58,7 +64,7 @@ class Popen:
         # the finalizer runs: stealing it (DUPLICATE_CLOSE_SOURCE) was racy (bpo-33929).
         rhandle, whandle = _winapi.CreatePipe(None, 0)
         wfd = msvcrt.open_osfhandle(whandle, 0)
-        cmd = child_command(["child", str(os.getpid()), str(rhandle)])
+        cmd = command_line(our_launch("child", os.getpid(), rhandle), frozen=is_frozen())
         exe, env = _executable_and_env(cmd[0])
         cmd[0] = exe
         # A daemonic child starts suspended, to be put in the job that ends it with us.
@@ -86,7 +92,7 @@ class Popen:
             # Pickled only now: handles of locks and queues are duplicated into the child,
             # which must exist. A pickling error ends the child, which is still waiting.
             try:
-                data = bootstrap.launch_data(process_obj, self)
+                data = bootstrap.payload(process_obj, self)
             except BaseException:
                 self.kill()
                 self.wait()

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import signal
 import sys
-from multiprocessing import resource_tracker, util
+from multiprocessing import util
 from typing import Any
 
+from processing import _defaultctx, _stdlib
+from processing._backend.signals import STOP_SIGNAL
 from processing._parentdeath import die_with_parent, plan_for_child
-from processing.process import STOP_SIGNAL
+
+__all__ = ["Popen", "run_atexit_in_fork_child"]
 
 
 def run_atexit_in_fork_child() -> None:
     """In a forked child: forget the parent's atexit handlers, keep multiprocessing's own.
 
-    The child ends with ``os._exit()``, so the caller runs ``atexit._run_exitfuncs()``
-    itself; that flushes queue feeder threads on every Python version (3.13 moved this out
-    of ``BaseProcess._bootstrap``) and runs handlers the child registered.
+    The child ends with ``os._exit()``, so the caller runs the atexit handlers itself
+    (``_stdlib.run_atexit_handlers()``); that flushes queue feeder threads on every Python
+    version (3.13 moved this out of ``BaseProcess._bootstrap``) and runs handlers the child
+    registered.
     """
-    atexit._clear()
-    atexit.register(util._exit_function)
+    _stdlib.forget_parents_atexit_handlers()
 
 
 #: The /dev/null reader this process made for the ``sys.stdin`` of its fork children, with
 #: the pid that made it (a child that starts fork children makes its own).
 _spare_stdin: tuple[int, Any] | None = None
-_stdlib_close_stdin = util._close_stdin
 
 
 def _make_spare_stdin() -> None:
@@ -46,12 +47,12 @@ def _make_spare_stdin() -> None:
 
 
 def _close_stdin_in_fork_child() -> None:
-    """``util._close_stdin`` for one call in a fork child: the same outcome (the parent's
-    stdin closed, a /dev/null reader in its place), with the reader the parent made."""
-    util._close_stdin = _stdlib_close_stdin
+    """The stdlib's close-stdin step, for one call in a fork child: the same outcome (the
+    parent's stdin closed, a /dev/null reader in its place), with the reader the parent made."""
+    _stdlib.restore_close_stdin()
     spare = _spare_stdin[1] if _spare_stdin is not None else None
     if spare is None or spare.closed or spare is sys.stdin:
-        _stdlib_close_stdin()
+        _stdlib.close_stdin()
         return
     if sys.stdin is not None:
         try:
@@ -62,12 +63,12 @@ def _close_stdin_in_fork_child() -> None:
 
 
 class Popen:
-    """A child process started by forking this one; it runs ``process_obj._bootstrap()``."""
+    """A child process started by forking this one; it runs the process object."""
 
     method = "fork"
 
     def __init__(self, process_obj: Any) -> None:
-        util._flush_std_streams()
+        _stdlib.flush_std_streams()
         self.returncode: int | None = None
         self.finalizer: util.Finalize | None = None
         self._launch(process_obj)
@@ -128,10 +129,10 @@ class Popen:
         self.finalizer = util.Finalize(self, util.close_fds, (parent_r, parent_w))
         self.sentinel = parent_r
         death_plan = plan_for_child(process_obj)
-        # CPython 3.14.10 (gh-146313) closes the resource tracker's fd in a forked child
-        # unless this flag says the fork is a Process's: keep it, so the child reuses the
-        # parent's tracker as before instead of starting one of its own.
-        fork_intent = getattr(resource_tracker, "_fork_intent", None)
+        default = _defaultctx.context()
+        # Keep the resource tracker's fd in the child (CPython 3.14.10 would close it), so
+        # the child reuses the parent's tracker instead of starting one of its own.
+        fork_intent = _stdlib.keep_resource_tracker_across_fork()
         if fork_intent is not None:
             fork_intent.preserve_fd = True
         try:
@@ -150,12 +151,13 @@ class Popen:
                     die_with_parent(death_plan)
                 run_atexit_in_fork_child()
                 if _spare_stdin is not None:
-                    util._close_stdin = _close_stdin_in_fork_child  # BaseProcess._bootstrap's
+                    _stdlib.replace_close_stdin_once(_close_stdin_in_fork_child)
                 os.close(parent_r)
                 os.close(parent_w)
-                code = process_obj._bootstrap(parent_sentinel=child_r)
+                default.adopt_start_method(self.method)
+                code = _stdlib.run_process(process_obj, child_r)
             finally:
-                atexit._run_exitfuncs()
+                _stdlib.run_atexit_handlers()
                 os._exit(code)
         os.close(child_w)
         os.close(child_r)
