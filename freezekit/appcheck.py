@@ -47,7 +47,13 @@ def main(module: str) -> int:
     current._inheriting = True  # type: ignore[attr-defined]
     current._importing_main = module  # type: ignore[attr-defined]
     try:
-        runpy.run_module(module, run_name="__mp_main__", alter_sys=True)
+        from processing import bootstrap
+
+        if bootstrap.is_compiled_main("name", module):
+            # Compiled by Nuitka: no code for runpy; its loader runs it, as in a child.
+            bootstrap.run_compiled(module, "__mp_main__")
+        else:
+            runpy.run_module(module, run_name="__mp_main__", alter_sys=True)
     except BaseException as exc:  # noqa: BLE001  (SystemExit too: the app stopped on import)
         traceback.print_exc()
         what = (f"SystemExit({exc.code!r}): the app exits while it is imported"
