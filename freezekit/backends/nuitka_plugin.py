@@ -101,8 +101,12 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
         return source_code
 
     def decideCompilation(self, module_name):
-        """Packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code, not C."""
-        return "bytecode" if _in_bytecode(str(module_name)) else None
+        """freezekit's own modules (the self-test and the app check, which only verify the
+        program) and packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code:
+        compiling freezekit to C would add a tenth to the build of a small app."""
+        name = str(module_name)
+        return "bytecode" if name.partition(".")[0] == "freezekit" or _in_bytecode(name) \
+            else None
 
     @staticmethod
     def createPreModuleLoadCode(module):

@@ -110,10 +110,15 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     assert cmd[-2:] == ["--lto=no", str(tmp_path / "entry.py")]
     assert f"--output-dir={tmp_path / 'build' / 'nuitka' / 'My App'}" in cmd
     assert "--output-filename=My App" in cmd
+    # What children import by name: the launch table's modules for processing and the
+    # stdlib (not the whole of processing: Nuitka follows the rest, as a plain build does).
     for module in ("app", "freezekit.selftest", "json.tool", "multiprocessing.forkserver",
-                   "multiprocessing.resource_tracker"):
+                   "multiprocessing.resource_tracker", "multiprocessing.spawn",
+                   "processing.spawn_child"):
         assert f"--include-module={module}" in cmd
-    assert "--include-package=processing" in cmd
+    assert not any(option.startswith("--include-package") for option in cmd)
+    # The app imports no library: none of their workers is asked for.
+    assert not any("loky" in option or "multiprocess." in option for option in cmd)
     # Nuitka's plugin and its self-execution stop would act on launches before our dispatch.
     assert "--disable-plugin=multiprocessing" in cmd
     # No dill in the app: no dill-compat (it would bundle dill).
@@ -126,6 +131,28 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     spec.onefile = True
     cmd = get_backend("nuitka").command(spec)
     assert "--onefile" in cmd and "--standalone" not in cmd and "--quiet" not in cmd
+
+
+def test_a_librarys_worker_modules_are_included_when_the_app_imports_it(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import sys\nfrom loky import get_reusable_executor\n")
+    cmd = get_backend("nuitka").command(_spec(tmp_path))
+    assert "--include-module=loky.backend.popen_loky_posix" in cmd
+    assert "--include-module=loky.backend.resource_tracker" in cmd
+    assert not any("joblib" in option for option in cmd)
+
+
+@needs_nuitka
+def test_freezekit_is_bundled_as_byte_code_and_the_app_compiled() -> None:
+    """Only the self-test and the app check run freezekit's code in the program: compiling
+    it to C would only make the build longer."""
+    from freezekit.backends import nuitka_plugin
+
+    decide = nuitka_plugin.FreezekitNuitkaPlugin.decideCompilation
+    assert decide(None, "freezekit.selftest") == "bytecode"
+    assert decide(None, "freezekit") == "bytecode"
+    assert decide(None, "freezekitty") is None
+    assert decide(None, "processing.spawn_child") is None
+    assert decide(None, "app") is None
 
 
 @pytest.mark.parametrize(("platform", "expected"), [
@@ -147,10 +174,13 @@ def test_a_failing_build_exits_3_with_the_log_tail_and_path(app: Path, capsys) -
     err = capsys.readouterr().err
     assert "Nuitka failed (exit status 2)" in err
     assert "no such option: --no-such-nuitka-option" in err
-    log = app.parent / "build" / "app.freezekit.log"
+    log = app.parent / "build" / "app" / "app.freezekit.log"
     assert f"full log: {log}" in err
     assert "--no-such-nuitka-option" in log.read_text()
-    assert not (app.parent / "dist").exists()
+    # No program, and no staging folder left behind (the output's lock file may stay).
+    dist = app.parent / "dist"
+    assert not (dist / "app").exists()
+    assert [p.name for p in dist.iterdir() if "-new-" in p.name] == []
 
 
 
