@@ -90,11 +90,13 @@ class NuitkaBackend(Backend):
         # children run is found by name in the launch table, the rest Nuitka follows.
         cmd += [f"--include-module={module}"
                 for module in (*_launch_modules(_app_imports(spec)), *spec.hidden_imports)]
-        if _app_imports(spec) & _DILL_USERS:
-            # dill pickles lambdas and nested functions by value (multiprocess's Pool.map of
-            # a lambda): Nuitka's dill-compat plugin teaches it compiled functions. Only
-            # then: the plugin bundles dill, a build of minutes more.
+        pickle_support = _pickle_support(_app_imports(spec))
+        if pickle_support:
+            # dill pickles the main module's functions by value (multiprocess's Pool.map of
+            # a lambda too), and so does cloudpickle (joblib's and loky's tasks): Nuitka's
+            # dill-compat plugin teaches them compiled functions, for those packages only.
             cmd.append("--enable-plugin=dill-compat")
+            cmd += [f"--include-pickle-support-module={name}" for name in pickle_support]
         for data in spec.data:
             kind = "dir" if data.source.is_dir() else "files"
             cmd.append(f"--include-data-{kind}={data.source}={data.dest}")
@@ -112,8 +114,15 @@ class NuitkaBackend(Backend):
         return _deliver(spec, built)
 
 
-#: Packages that pickle with dill: an app importing one gets Nuitka's dill-compat plugin.
-_DILL_USERS = frozenset({"dill", "multiprocess", "pathos"})
+#: The packages whose children get the app's functions pickled by value, and the pickler
+#: each uses: an app importing one gets Nuitka's dill-compat plugin for that pickler.
+_PICKLERS = {"dill": "dill", "multiprocess": "dill", "pathos": "dill",
+             "cloudpickle": "cloudpickle", "joblib": "cloudpickle", "loky": "cloudpickle"}
+
+
+def _pickle_support(app_imports: set[str]) -> list[str]:
+    """The picklers (``dill``, ``cloudpickle``) the app's imports need dill-compat for."""
+    return sorted({_PICKLERS[name] for name in app_imports if name in _PICKLERS})
 
 
 def _app_imports(spec: BuildSpec) -> set[str]:
@@ -278,8 +287,20 @@ RUN_NAME = "_freezekit_run_name"
 
 _NAME_STATEMENT = f'__name__ = __import__("sys").__dict__.pop({RUN_NAME!r}, __name__)'
 
+#: Where Nuitka's dill-compat plugin keeps each compiled module's function tables, by the
+#: module's compiled name (a dict in ``builtins``, made when the first module registers).
+FUNCTION_TABLES = "compiled_function_tables"
 
-def with_run_name(source: str) -> str:
+
+def _main_tables_statement(module: str) -> str:
+    """The statement by which ``module``, running as ``__main__`` or ``__mp_main__``, lends
+    its compiled functions' tables to the name ``__main__``."""
+    return (f'(lambda t: t and __name__ != {module!r} and {module!r} in t and '
+            f't.__setitem__("__main__", t[{module!r}]))'
+            f'(getattr(__import__("builtins"), {FUNCTION_TABLES!r}, None))')
+
+
+def with_run_name(source: str, module: str | None = None) -> str:
     """The app's source with one statement that lets the program choose its ``__name__``.
 
     Nuitka compiles ``__name__`` of a module to a constant, so the app, bundled as a module
@@ -287,8 +308,19 @@ def with_run_name(source: str) -> str:
     makes it a variable again. The statement goes after the docstring and ``__future__``
     imports, on the same line as the last of them, so that line numbers in tracebacks stay
     those of the user's file (a file that starts with a compound statement gets one line).
+
+    With ``module`` (the app's compiled name), a second statement on that line serves dill
+    and cloudpickle (multiprocess, joblib, loky): with Nuitka's dill-compat plugin they
+    pickle a compiled function by value through the function tables of the module its
+    ``__module__`` names, and the app's functions say ``__main__``, where the program's own
+    entry script is registered. Running as ``__main__`` or ``__mp_main__`` (in a child), the
+    app puts its tables under that name, in the parent and in each child alike.
     """
     import ast
+
+    statement = _NAME_STATEMENT
+    if module is not None:
+        statement += "; " + _main_tables_statement(module)
 
     tree = ast.parse(source)
     head = 0
@@ -305,12 +337,12 @@ def with_run_name(source: str) -> str:
         row, col = last.end_lineno - 1, last.end_col_offset  # type: ignore[operator]
         line = lines[row]
         encoded = line.encode("utf-8")  # AST offsets count UTF-8 bytes
-        lines[row] = (encoded[:col].decode("utf-8") + "; " + _NAME_STATEMENT
+        lines[row] = (encoded[:col].decode("utf-8") + "; " + statement
                       + encoded[col:].decode("utf-8"))
     elif body and isinstance(body[0], (ast.Import, ast.ImportFrom, ast.Assign, ast.Expr)) \
             and body[0].col_offset == 0:
         row = body[0].lineno - 1
-        lines[row] = _NAME_STATEMENT + "; " + lines[row]
+        lines[row] = statement + "; " + lines[row]
     else:
-        lines.insert(0, _NAME_STATEMENT + "\n")
+        lines.insert(0, statement + "\n")
     return "".join(lines)

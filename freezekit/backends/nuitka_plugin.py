@@ -3,9 +3,10 @@
 What Nuitka's own multiprocessing plugin (disabled by our backend) did, the way our entry
 script needs it:
 
-- the app's module gets the statement of ``nuitka.with_run_name``, so the entry script can
-  run it as ``__main__`` and children can import it as ``__mp_main__``; so do the modules
-  that the launch table's ``-m`` rows run as ``__main__`` (loky's and joblib's workers);
+- the app's module gets the statements of ``nuitka.with_run_name``, so the entry script can
+  run it as ``__main__`` and children can import it as ``__mp_main__``, and dill and
+  cloudpickle find its compiled functions under ``__main__``; the modules that the launch
+  table's ``-m`` rows run as ``__main__`` (loky's and joblib's workers) get the first;
 - before ``multiprocessing`` loads, ``sys.executable`` is the program (Nuitka leaves it
   naming a ``python`` next to it that does not exist) and ``sys.frozen`` is set, which
   Nuitka does not set but the stdlib, loky and multiprocess read to launch children as
@@ -79,6 +80,10 @@ _fk_spawn._fixup_main_from_name = _fixup_main_from_name
 _SPAWN_MODULES = ("multiprocessing.spawn", "multiprocess.spawn", "loky.backend.spawn",
                   "joblib.externals.loky.backend.spawn")
 
+#: The modules that get load code, ours or dill-compat's (its picklers): always compiled,
+#: even in a package bundled as byte code.
+_LOAD_CODE_MODULES = frozenset({*_SPAWN_MODULES, "dill", "cloudpickle"})
+
 _PROGRAM = """\
 import sys
 
@@ -96,7 +101,9 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
     plugin_desc = "Run the app through freezekit's entry script (freezekit build)."
 
     def onModuleSourceCode(self, module_name, source_filename, source_code):
-        if str(module_name) == os.environ.get(APP_MODULE_ENV) or str(module_name) in _RUN_AS_MAIN:
+        if str(module_name) == os.environ.get(APP_MODULE_ENV):
+            return with_run_name(source_code, str(module_name))
+        if str(module_name) in _RUN_AS_MAIN:
             return with_run_name(source_code)
         return source_code
 
@@ -105,6 +112,8 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
         program) and packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code:
         compiling freezekit to C would add a tenth to the build of a small app."""
         name = str(module_name)
+        if name in _LOAD_CODE_MODULES:
+            return None  # Nuitka fails a build that attaches load code to byte code
         return "bytecode" if name.partition(".")[0] == "freezekit" or _in_bytecode(name) \
             else None
 
@@ -116,9 +125,10 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
 
     @staticmethod
     def createPostModuleLoadCode(module):
-        # (Nuitka 4.3 cannot attach load code to a byte-code module: it fails the build.)
+        # (Nuitka 4.3 cannot attach load code to a byte-code module: decideCompilation
+        # keeps these compiled.)
         name = str(module.getFullName())
-        if name in _SPAWN_MODULES and not _in_bytecode(name):
+        if name in _SPAWN_MODULES:
             return (_fixup_main(name),
                     "Import a compiled main module in spawn children.")
         return None

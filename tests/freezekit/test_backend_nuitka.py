@@ -226,7 +226,9 @@ def test_the_plugin_rewrites_the_app_and_the_launch_tables_module_runs(monkeypat
     monkeypatch.setenv(nuitka_backend.APP_MODULE_ENV, "myapp")
     plugin = nuitka_plugin.FreezekitNuitkaPlugin()
     source = "import sys\nif __name__ == '__main__':\n    pass\n"
-    for module in ("myapp", "joblib.externals.loky.backend.popen_loky_posix",
+    assert plugin.onModuleSourceCode("myapp", "x.py", source) == \
+        nuitka_backend.with_run_name(source, "myapp")
+    for module in ("joblib.externals.loky.backend.popen_loky_posix",
                    "loky.backend.popen_loky_posix"):
         assert plugin.onModuleSourceCode(module, "x.py", source) == \
             nuitka_backend.with_run_name(source)
@@ -254,6 +256,63 @@ def test_the_patched_fixup_leaves_an_ordinary_main_module_to_the_original(tmp_pa
     assert calls == ["json"]
 
 
-def test_an_app_that_pickles_with_dill_gets_nuitkas_dill_compat(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("import multiprocess as mp\n")
-    assert "--enable-plugin=dill-compat" in get_backend("nuitka").command(_spec(tmp_path))
+@pytest.mark.parametrize(("imports", "picklers"), [
+    ("import multiprocess as mp\n", ["dill"]),
+    ("from joblib import Parallel\n", ["cloudpickle"]),
+    ("import loky\nimport pathos\n", ["cloudpickle", "dill"]),
+])
+def test_an_app_that_pickles_with_dill_or_cloudpickle_gets_nuitkas_dill_compat_for_it(
+        tmp_path: Path, imports: str, picklers: list[str]) -> None:
+    (tmp_path / "app.py").write_text(imports)
+    cmd = get_backend("nuitka").command(_spec(tmp_path))
+    assert "--enable-plugin=dill-compat" in cmd
+    assert [o.partition("=")[2] for o in cmd
+            if o.startswith("--include-pickle-support-module=")] == picklers
+
+
+@pytest.mark.parametrize("run_name", [None, "app", "__main__", "__mp_main__"])
+def test_the_app_lends_its_function_tables_to_main_only_when_it_runs_as_main(
+        monkeypatch, run_name) -> None:
+    """dill-compat finds a compiled function's tables by its __module__, "__main__" for the
+    app's: the app, running as main (in the program or a child), puts its own there."""
+    import builtins
+
+    tables = {"__main__": "the entry script's", "app": "the app's"}
+    monkeypatch.setattr(builtins, nuitka_backend.FUNCTION_TABLES, tables, raising=False)
+    source = "import sys\ndef f():\n    return 1\n"
+    rewritten = nuitka_backend.with_run_name(source, "app")
+    assert len(rewritten.splitlines()) == len(source.splitlines())
+    if run_name is not None:
+        setattr(sys, nuitka_backend.RUN_NAME, run_name)  # the statement takes it off again
+    try:
+        exec(compile(rewritten, "app.py", "exec"), {"__name__": "app"})  # noqa: S102
+    finally:
+        sys.__dict__.pop(nuitka_backend.RUN_NAME, None)
+    as_main = run_name in ("__main__", "__mp_main__")
+    assert tables["__main__"] == ("the app's" if as_main else "the entry script's")
+
+
+def test_without_dill_compat_the_app_runs_as_main_all_the_same(monkeypatch) -> None:
+    import builtins
+
+    monkeypatch.delattr(builtins, nuitka_backend.FUNCTION_TABLES, raising=False)
+    setattr(sys, nuitka_backend.RUN_NAME, "__main__")
+    namespace = {"__name__": "app"}
+    try:
+        exec(compile(nuitka_backend.with_run_name("x = __name__\n", "app"), "app.py",  # noqa: S102
+                     "exec"), namespace)
+    finally:
+        sys.__dict__.pop(nuitka_backend.RUN_NAME, None)
+    assert namespace["x"] == "__main__"
+
+
+@needs_nuitka
+def test_modules_that_get_load_code_stay_compiled_in_a_byte_code_package(monkeypatch) -> None:
+    from freezekit.backends import nuitka_plugin
+
+    monkeypatch.setattr(nuitka_plugin, "_BYTECODE", ("loky", "dill", "cloudpickle"))
+    decide = nuitka_plugin.FreezekitNuitkaPlugin.decideCompilation
+    assert decide(None, "loky.backend.process") == "bytecode"
+    assert decide(None, "dill._dill") == "bytecode"
+    for compiled in ("loky.backend.spawn", "dill", "cloudpickle", "multiprocessing.spawn"):
+        assert decide(None, compiled) is None
