@@ -80,9 +80,8 @@ _fk_spawn._fixup_main_from_name = _fixup_main_from_name
 _SPAWN_MODULES = ("multiprocessing.spawn", "multiprocess.spawn", "loky.backend.spawn",
                   "joblib.externals.loky.backend.spawn")
 
-#: The modules that get load code, ours or dill-compat's (its picklers): always compiled,
-#: even in a package bundled as byte code.
-_LOAD_CODE_MODULES = frozenset({*_SPAWN_MODULES, "dill", "cloudpickle"})
+#: How Nuitka names the modules it makes of plugins' load code.
+_LOAD_CODE_SUFFIXES = ("-preLoad", "-postLoad")
 
 _PROGRAM = """\
 import sys
@@ -112,8 +111,11 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
         program) and packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code:
         compiling freezekit to C would add a tenth to the build of a small app."""
         name = str(module_name)
-        if name in _LOAD_CODE_MODULES:
-            return None  # Nuitka fails a build that attaches load code to byte code
+        if name.endswith(_LOAD_CODE_SUFFIXES):
+            # The module Nuitka makes of a plugin's load code (``loky.backend.spawn-postLoad``)
+            # must be compiled: Nuitka 4.3 fails the build on one in byte code. The module it
+            # is attached to may be byte code, as the stdlib's are.
+            return None
         return "bytecode" if name.partition(".")[0] == "freezekit" or _in_bytecode(name) \
             else None
 
@@ -125,8 +127,6 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
 
     @staticmethod
     def createPostModuleLoadCode(module):
-        # (Nuitka 4.3 cannot attach load code to a byte-code module: decideCompilation
-        # keeps these compiled.)
         name = str(module.getFullName())
         if name in _SPAWN_MODULES:
             return (_fixup_main(name),
