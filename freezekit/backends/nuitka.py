@@ -287,20 +287,7 @@ RUN_NAME = "_freezekit_run_name"
 
 _NAME_STATEMENT = f'__name__ = __import__("sys").__dict__.pop({RUN_NAME!r}, __name__)'
 
-#: Where Nuitka's dill-compat plugin keeps each compiled module's function tables, by the
-#: module's compiled name (a dict in ``builtins``, made when the first module registers).
-FUNCTION_TABLES = "compiled_function_tables"
-
-
-def _main_tables_statement(module: str) -> str:
-    """The statement by which ``module``, running as ``__main__`` or ``__mp_main__``, lends
-    its compiled functions' tables to the name ``__main__``."""
-    return (f'(lambda t: t and __name__ != {module!r} and {module!r} in t and '
-            f't.__setitem__("__main__", t[{module!r}]))'
-            f'(getattr(__import__("builtins"), {FUNCTION_TABLES!r}, None))')
-
-
-def with_run_name(source: str, module: str | None = None) -> str:
+def with_run_name(source: str) -> str:
     """The app's source with one statement that lets the program choose its ``__name__``.
 
     Nuitka compiles ``__name__`` of a module to a constant, so the app, bundled as a module
@@ -308,19 +295,10 @@ def with_run_name(source: str, module: str | None = None) -> str:
     makes it a variable again. The statement goes after the docstring and ``__future__``
     imports, on the same line as the last of them, so that line numbers in tracebacks stay
     those of the user's file (a file that starts with a compound statement gets one line).
-
-    With ``module`` (the app's compiled name), a second statement on that line serves dill
-    and cloudpickle (multiprocess, joblib, loky): with Nuitka's dill-compat plugin they
-    pickle a compiled function by value through the function tables of the module its
-    ``__module__`` names, and the app's functions say ``__main__``, where the program's own
-    entry script is registered. Running as ``__main__`` or ``__mp_main__`` (in a child), the
-    app puts its tables under that name, in the parent and in each child alike.
     """
     import ast
 
     statement = _NAME_STATEMENT
-    if module is not None:
-        statement += "; " + _main_tables_statement(module)
 
     tree = ast.parse(source)
     head = 0

@@ -3,14 +3,14 @@
 What Nuitka's own multiprocessing plugin (disabled by our backend) did, the way our entry
 script needs it:
 
-- the app's module gets the statements of ``nuitka.with_run_name``, so the entry script can
-  run it as ``__main__`` and children can import it as ``__mp_main__``, and dill and
-  cloudpickle find its compiled functions under ``__main__``; the modules that the launch
-  table's ``-m`` rows run as ``__main__`` (loky's and joblib's workers) get the first;
+- the app's module gets the statement of ``nuitka.with_run_name``, so the entry script can
+  run it as ``__main__`` and children can import it as ``__mp_main__``; so do the modules
+  that the launch table's ``-m`` rows run as ``__main__`` (loky's and joblib's workers);
 - before ``multiprocessing`` loads, ``sys.executable`` is the program (Nuitka leaves it
   naming a ``python`` next to it that does not exist) and ``sys.frozen`` is set, which
   Nuitka does not set but the stdlib, loky and multiprocess read to launch children as
-  ``<exe> --multiprocessing-fork``, a form the entry script's dispatch recognises;
+  ``<exe> --multiprocessing-fork``, a form the entry script's dispatch recognises; and
+  dill and cloudpickle find the app's compiled functions (``main_tables_code``);
 - ``_fixup_main_from_name`` of the stdlib's, multiprocess's and loky's (and joblib's copy
   of loky's) ``spawn``, with which their children import the parent's main module through
   ``runpy`` (which needs the source or the byte code that a compiled module does not have),
@@ -93,6 +93,50 @@ if not getattr(sys, "frozen", False):
 """
 
 
+#: Where Nuitka's dill-compat plugin keeps each compiled module's two function tables
+#: (reduce, create), by the module's compiled name: a dict in ``builtins``, made when the
+#: program's first module registers its own.
+FUNCTION_TABLES = "compiled_function_tables"
+
+
+def main_tables_code(app_module: str) -> str:
+    """Code that lets dill and cloudpickle pickle the app's compiled functions.
+
+    With Nuitka's dill-compat plugin (multiprocess's dill; joblib's and loky's cloudpickle)
+    they pickle a function of the main module by value through the tables registered under
+    its ``__module__``, ``__main__`` for the app's. Nuitka registers the program's entry
+    script there, and the app under its own name: ``__main__`` becomes a stand-in that
+    hands each call to the app's tables, imported by name the first time in a child that
+    never ran the app as its main module (a loky worker does not: its main block stays
+    unrun there, as in any import).
+    """
+    if not app_module:
+        return ""
+    return f"""
+def _fk_app_tables():
+    # freezekit's Nuitka plugin: the app's tables, for functions whose __module__ is __main__.
+    import builtins
+    import importlib
+
+    tables = getattr(builtins, {FUNCTION_TABLES!r})
+    if {app_module!r} not in tables:
+        importlib.import_module({app_module!r})
+    return tables[{app_module!r}]
+
+
+def _fk_stand_in_for_main():
+    import builtins
+
+    tables = getattr(builtins, {FUNCTION_TABLES!r}, None)
+    if tables is not None:
+        tables["__main__"] = (lambda function: _fk_app_tables()[0](function),
+                              lambda *values: _fk_app_tables()[1](*values))
+
+
+_fk_stand_in_for_main()
+"""
+
+
 class FreezekitNuitkaPlugin(NuitkaPluginBase):
     """Compile the app so that freezekit's entry script can run it and children import it."""
 
@@ -100,9 +144,7 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
     plugin_desc = "Run the app through freezekit's entry script (freezekit build)."
 
     def onModuleSourceCode(self, module_name, source_filename, source_code):
-        if str(module_name) == os.environ.get(APP_MODULE_ENV):
-            return with_run_name(source_code, str(module_name))
-        if str(module_name) in _RUN_AS_MAIN:
+        if str(module_name) == os.environ.get(APP_MODULE_ENV) or str(module_name) in _RUN_AS_MAIN:
             return with_run_name(source_code)
         return source_code
 
@@ -122,7 +164,9 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
     @staticmethod
     def createPreModuleLoadCode(module):
         if str(module.getFullName()) == "multiprocessing":
-            return _PROGRAM, "sys.executable and sys.frozen for child launches."
+            return (_PROGRAM + main_tables_code(os.environ.get(APP_MODULE_ENV, "")),
+                    "sys.executable and sys.frozen for child launches; the app's functions "
+                    + "for dill and cloudpickle.")
         return None
 
     @staticmethod

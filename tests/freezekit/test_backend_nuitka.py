@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -226,15 +227,14 @@ def test_the_plugin_rewrites_the_app_and_the_launch_tables_module_runs(monkeypat
     monkeypatch.setenv(nuitka_backend.APP_MODULE_ENV, "myapp")
     plugin = nuitka_plugin.FreezekitNuitkaPlugin()
     source = "import sys\nif __name__ == '__main__':\n    pass\n"
-    assert plugin.onModuleSourceCode("myapp", "x.py", source) == \
-        nuitka_backend.with_run_name(source, "myapp")
-    for module in ("joblib.externals.loky.backend.popen_loky_posix",
+    for module in ("myapp", "joblib.externals.loky.backend.popen_loky_posix",
                    "loky.backend.popen_loky_posix"):
         assert plugin.onModuleSourceCode(module, "x.py", source) == \
             nuitka_backend.with_run_name(source)
     assert plugin.onModuleSourceCode("otherapp", "x.py", source) == source
     # The code it adds to multiprocessing and multiprocessing.spawn is valid Python.
-    compile(nuitka_plugin._PROGRAM, "multiprocessing-preLoad", "exec")
+    compile(nuitka_plugin._PROGRAM + nuitka_plugin.main_tables_code("myapp"),
+            "multiprocessing-preLoad", "exec")
     for spawn in nuitka_plugin._SPAWN_MODULES:
         code = nuitka_plugin._fixup_main(spawn)
         compile(code, f"{spawn}-postLoad", "exec")
@@ -270,40 +270,43 @@ def test_an_app_that_pickles_with_dill_or_cloudpickle_gets_nuitkas_dill_compat_f
             if o.startswith("--include-pickle-support-module=")] == picklers
 
 
-@pytest.mark.parametrize("run_name", [None, "app", "__main__", "__mp_main__"])
-def test_the_app_lends_its_function_tables_to_main_only_when_it_runs_as_main(
-        monkeypatch, run_name) -> None:
+@needs_nuitka
+def test_main_stands_in_for_the_apps_function_tables(tmp_path: Path, monkeypatch) -> None:
     """dill-compat finds a compiled function's tables by its __module__, "__main__" for the
-    app's: the app, running as main (in the program or a child), puts its own there."""
+    app's; there the program's entry script is registered, and the app under its own name.
+    The stand-in hands each call to the app's tables, importing the app where no module of
+    its name ran yet (a loky worker)."""
     import builtins
 
-    tables = {"__main__": "the entry script's", "app": "the app's"}
-    monkeypatch.setattr(builtins, nuitka_backend.FUNCTION_TABLES, tables, raising=False)
-    source = "import sys\ndef f():\n    return 1\n"
-    rewritten = nuitka_backend.with_run_name(source, "app")
-    assert len(rewritten.splitlines()) == len(source.splitlines())
-    if run_name is not None:
-        setattr(sys, nuitka_backend.RUN_NAME, run_name)  # the statement takes it off again
-    try:
-        exec(compile(rewritten, "app.py", "exec"), {"__name__": "app"})  # noqa: S102
-    finally:
-        sys.__dict__.pop(nuitka_backend.RUN_NAME, None)
-    as_main = run_name in ("__main__", "__mp_main__")
-    assert tables["__main__"] == ("the app's" if as_main else "the entry script's")
+    from freezekit.backends import nuitka_plugin
+
+    (tmp_path / "fkapp_tables.py").write_text(textwrap.dedent(f"""\
+        import builtins
+        getattr(builtins, {nuitka_plugin.FUNCTION_TABLES!r})["fkapp_tables"] = (
+            lambda function: ("reduced", function), lambda *values: ("created", values))
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tables = {"__main__": ("the entry's reduce", "the entry's create")}
+    monkeypatch.setattr(builtins, nuitka_plugin.FUNCTION_TABLES, tables, raising=False)
+    exec(nuitka_plugin.main_tables_code("fkapp_tables"), {})  # noqa: S102 (our load code)
+    assert "fkapp_tables" not in sys.modules
+    reduce, create = tables["__main__"]
+    assert create(1, 2) == ("created", (1, 2))  # the app imported by name, once
+    assert "fkapp_tables" in sys.modules
+    assert reduce(len) == ("reduced", len)
+    monkeypatch.delitem(sys.modules, "fkapp_tables")
 
 
-def test_without_dill_compat_the_app_runs_as_main_all_the_same(monkeypatch) -> None:
+@needs_nuitka
+def test_without_dill_compat_there_are_no_tables_to_stand_in_for(monkeypatch) -> None:
     import builtins
 
-    monkeypatch.delattr(builtins, nuitka_backend.FUNCTION_TABLES, raising=False)
-    setattr(sys, nuitka_backend.RUN_NAME, "__main__")
-    namespace = {"__name__": "app"}
-    try:
-        exec(compile(nuitka_backend.with_run_name("x = __name__\n", "app"), "app.py",  # noqa: S102
-                     "exec"), namespace)
-    finally:
-        sys.__dict__.pop(nuitka_backend.RUN_NAME, None)
-    assert namespace["x"] == "__main__"
+    from freezekit.backends import nuitka_plugin
+
+    monkeypatch.delattr(builtins, nuitka_plugin.FUNCTION_TABLES, raising=False)
+    exec(nuitka_plugin.main_tables_code("app"), {})  # noqa: S102 (our load code)
+    assert not hasattr(builtins, nuitka_plugin.FUNCTION_TABLES)
+    assert nuitka_plugin.main_tables_code("") == ""
 
 
 @needs_nuitka
