@@ -151,7 +151,7 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
     def decideCompilation(self, module_name):
         """freezekit's own modules (the self-test and the app check, which only verify the
         program) and packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code:
-        compiling freezekit to C would add a tenth to the build of a small app."""
+        compiling freezekit to C would lengthen every build for code no user runs."""
         name = str(module_name)
         if name.endswith(_LOAD_CODE_SUFFIXES):
             # The module Nuitka makes of a plugin's load code (``loky.backend.spawn-postLoad``)
