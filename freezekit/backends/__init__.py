@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import abc
 import importlib
+import os
+import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -23,6 +26,9 @@ __all__ = [
     "available_backends",
     "getBackend",
     "get_backend",
+    "log_tail",
+    "missing_output",
+    "run_freezer",
 ]
 
 # name -> "module:Class", imported only when chosen so that `freezekit check` stays light.
@@ -134,6 +140,50 @@ class Backend(abc.ABC):
 
     checkAvailable = check_available
     missingModules = missing_modules
+
+
+#: How many of the log's last lines a BackendFailed message quotes.
+TAIL_LINES = 25
+
+
+def run_freezer(freezer: str, cmd: list[str], spec: BuildSpec, *, cwd: Path | None = None,
+                env: Mapping[str, str] | None = None) -> None:
+    """Run a freezer's command with its output captured; BackendFailed if it fails.
+
+    The command line and everything the freezer prints go to ``spec.log_path``, and each line
+    to ``spec.echo`` as it comes (``-v``). ``env`` is added to this process's environment,
+    with Python's output unbuffered so that lines arrive as they are printed. A non-zero exit
+    raises BackendFailed naming ``freezer`` and quoting the log's last lines.
+    """
+    spec.log_path.parent.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
+        log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
+        log.flush()
+        with subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace",
+                              env=environment) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                if spec.echo is not None:
+                    spec.echo(line.rstrip("\n"))
+    if proc.returncode != 0:
+        raise BackendFailed(f"{freezer} failed (exit status {proc.returncode})\n"
+                            f"{log_tail(spec.log_path)}", spec.log_path)
+
+
+def missing_output(freezer: str, what: str, spec: BuildSpec) -> BackendFailed:
+    """The error for a freezer that exited 0 without making ``what`` (e.g. "no executable at
+    PATH"), quoting the log's last lines."""
+    return BackendFailed(f"{freezer} finished but made {what}\n{log_tail(spec.log_path)}",
+                         spec.log_path)
+
+
+def log_tail(log: Path, lines: int = TAIL_LINES) -> str:
+    """The last ``lines`` lines of the freezer's log."""
+    text = log.read_text("utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
 
 
 def available_backends() -> list[str]:

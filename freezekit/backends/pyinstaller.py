@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 
-from freezekit.backends import Backend, BackendFailed, BuildSpec
+from freezekit.backends import Backend, BuildSpec, missing_output, run_freezer
 from freezekit.missing import parse_pyinstaller_warnings
 
 __all__ = ["PyInstallerBackend"]
-
-_TAIL_LINES = 25
 
 
 class PyInstallerBackend(Backend):
@@ -63,23 +60,11 @@ class PyInstallerBackend(Backend):
         return [*cmd, *spec.extra_args, str(spec.entry_script)]
 
     def build(self, spec: BuildSpec) -> Path:
-        cmd = self.command(spec)
-        spec.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(spec.log_path, "w", encoding="utf-8", errors="replace") as log:
-            log.write("$ " + subprocess.list2cmdline(cmd) + "\n")
-            log.flush()
-            returncode = _run_logged(cmd, log, spec)
-        if returncode != 0:
-            raise BackendFailed(
-                f"PyInstaller failed (exit status {returncode})\n{_tail(spec.log_path)}",
-                spec.log_path)
+        run_freezer("PyInstaller", self.command(spec), spec)
         executable = _executable(spec)
         if not executable.is_file():
-            raise BackendFailed(
-                f"PyInstaller finished but made no executable at {executable}\n"
-                f"{_tail(spec.log_path)}", spec.log_path)
+            raise missing_output("PyInstaller", f"no executable at {executable}", spec)
         return executable
-
 
     def missing_modules(self, spec: BuildSpec) -> dict[str, set[str]]:
         """From PyInstaller's ``warn-NAME.txt`` in its work folder."""
@@ -89,22 +74,6 @@ class PyInstallerBackend(Backend):
         except OSError:
             return {}
         return parse_pyinstaller_warnings(text)
-
-
-def _run_logged(cmd: list[str], log: object, spec: BuildSpec) -> int:
-    """Run ``cmd`` with its output going to ``log``, and to ``spec.echo`` line by line."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if spec.echo is None:
-        return subprocess.run(cmd, check=False, stdin=subprocess.DEVNULL, stdout=log,
-                              stderr=subprocess.STDOUT, env=env).returncode
-    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace",
-                          env=env) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)  # type: ignore[attr-defined]
-            spec.echo(line.rstrip("\n"))
-    return proc.returncode
 
 
 def _hook_dir_registered() -> bool:
@@ -123,7 +92,3 @@ def _executable(spec: BuildSpec) -> Path:
     folder = spec.distpath if spec.onefile else spec.distpath / spec.name
     return (folder / exe).resolve()
 
-
-def _tail(log: Path, lines: int = _TAIL_LINES) -> str:
-    text = log.read_text("utf-8", errors="replace").splitlines()
-    return "\n".join(text[-lines:])

@@ -46,7 +46,13 @@ def main(module: str) -> int:
     # starting a process now raises instead of starting one.
     _stdlib.begin_importing_main_as_child(module)
     try:
-        runpy.run_module(module, run_name="__mp_main__", alter_sys=True)
+        from processing._backend import mainmodule
+
+        if mainmodule.is_compiled_main("name", module):
+            # Compiled by Nuitka: no code for runpy; its loader runs it, as in a child.
+            mainmodule.run_compiled(module, "__mp_main__")
+        else:
+            runpy.run_module(module, run_name="__mp_main__", alter_sys=True)
     except BaseException as exc:  # noqa: BLE001  (SystemExit too: the app stopped on import)
         traceback.print_exc()
         what = (f"SystemExit({exc.code!r}): the app exits while it is imported"

@@ -57,7 +57,9 @@ def _parent_of(pid: int) -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     if sys.platform == "win32":
-        return None
+        from processing._backend.winparent import parent_of
+
+        return parent_of(pid)
     import subprocess
 
     try:

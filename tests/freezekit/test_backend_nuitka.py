@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -110,10 +111,15 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     assert cmd[-2:] == ["--lto=no", str(tmp_path / "entry.py")]
     assert f"--output-dir={tmp_path / 'build' / 'nuitka' / 'My App'}" in cmd
     assert "--output-filename=My App" in cmd
-    for module in ("app", "freezekit.runtime.selftest", "json.tool",
-                   "multiprocessing.forkserver", "multiprocessing.resource_tracker"):
+    # What children import by name: the launch table's modules for processing and the
+    # stdlib (not the whole of processing: Nuitka follows the rest, as a plain build does).
+    for module in ("app", "freezekit.runtime.selftest", "json.tool", "multiprocessing.forkserver",
+                   "multiprocessing.resource_tracker", "multiprocessing.spawn",
+                   "processing._backend.spawn_child"):
         assert f"--include-module={module}" in cmd
-    assert "--include-package=processing" in cmd
+    assert not any(option.startswith("--include-package") for option in cmd)
+    # The app imports no library: none of their workers is asked for.
+    assert not any("loky" in option or "multiprocess." in option for option in cmd)
     # Nuitka's plugin and its self-execution stop would act on launches before our dispatch.
     assert "--disable-plugin=multiprocessing" in cmd
     # No dill in the app: no dill-compat (it would bundle dill).
@@ -126,6 +132,28 @@ def test_command_maps_the_options(tmp_path: Path) -> None:
     spec.onefile = True
     cmd = get_backend("nuitka").command(spec)
     assert "--onefile" in cmd and "--standalone" not in cmd and "--quiet" not in cmd
+
+
+def test_a_librarys_worker_modules_are_included_when_the_app_imports_it(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import sys\nfrom loky import get_reusable_executor\n")
+    cmd = get_backend("nuitka").command(_spec(tmp_path))
+    assert "--include-module=loky.backend.popen_loky_posix" in cmd
+    assert "--include-module=loky.backend.resource_tracker" in cmd
+    assert not any("joblib" in option for option in cmd)
+
+
+@needs_nuitka
+def test_freezekit_is_bundled_as_byte_code_and_the_app_compiled() -> None:
+    """Only the self-test and the app check run freezekit's code in the program: compiling
+    it to C would only make the build longer."""
+    from freezekit.backends import nuitka_plugin
+
+    decide = nuitka_plugin.FreezekitNuitkaPlugin.decideCompilation
+    assert decide(None, "freezekit.selftest") == "bytecode"
+    assert decide(None, "freezekit") == "bytecode"
+    assert decide(None, "freezekitty") is None
+    assert decide(None, "processing.spawn_child") is None
+    assert decide(None, "app") is None
 
 
 @pytest.mark.parametrize(("platform", "expected"), [
@@ -147,10 +175,13 @@ def test_a_failing_build_exits_3_with_the_log_tail_and_path(app: Path, capsys) -
     err = capsys.readouterr().err
     assert "Nuitka failed (exit status 2)" in err
     assert "no such option: --no-such-nuitka-option" in err
-    log = app.parent / "build" / "app.freezekit.log"
+    log = app.parent / "build" / "app" / "app.freezekit.log"
     assert f"full log: {log}" in err
     assert "--no-such-nuitka-option" in log.read_text()
-    assert not (app.parent / "dist").exists()
+    # No program, and no staging folder left behind (the output's lock file may stay).
+    dist = app.parent / "dist"
+    assert not (dist / "app").exists()
+    assert [p.name for p in dist.iterdir() if "-new-" in p.name] == []
 
 
 
@@ -202,7 +233,8 @@ def test_the_plugin_rewrites_the_app_and_the_launch_tables_module_runs(monkeypat
             nuitka_backend.with_run_name(source)
     assert plugin.onModuleSourceCode("otherapp", "x.py", source) == source
     # The code it adds to multiprocessing and multiprocessing.spawn is valid Python.
-    compile(nuitka_plugin._PROGRAM, "multiprocessing-preLoad", "exec")
+    compile(nuitka_plugin._PROGRAM + nuitka_plugin.main_tables_code("myapp"),
+            "multiprocessing-preLoad", "exec")
     for spawn in nuitka_plugin._SPAWN_MODULES:
         code = nuitka_plugin._fixup_main(spawn)
         compile(code, f"{spawn}-postLoad", "exec")
@@ -224,6 +256,68 @@ def test_the_patched_fixup_leaves_an_ordinary_main_module_to_the_original(tmp_pa
     assert calls == ["json"]
 
 
-def test_an_app_that_pickles_with_dill_gets_nuitkas_dill_compat(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("import multiprocess as mp\n")
-    assert "--enable-plugin=dill-compat" in get_backend("nuitka").command(_spec(tmp_path))
+@pytest.mark.parametrize(("imports", "picklers"), [
+    ("import multiprocess as mp\n", ["dill"]),
+    ("from joblib import Parallel\n", ["cloudpickle"]),
+    ("import loky\nimport pathos\n", ["cloudpickle", "dill"]),
+])
+def test_an_app_that_pickles_with_dill_or_cloudpickle_gets_nuitkas_dill_compat_for_it(
+        tmp_path: Path, imports: str, picklers: list[str]) -> None:
+    (tmp_path / "app.py").write_text(imports)
+    cmd = get_backend("nuitka").command(_spec(tmp_path))
+    assert "--enable-plugin=dill-compat" in cmd
+    assert [o.partition("=")[2] for o in cmd
+            if o.startswith("--include-pickle-support-module=")] == picklers
+
+
+@needs_nuitka
+def test_main_stands_in_for_the_apps_function_tables(tmp_path: Path, monkeypatch) -> None:
+    """dill-compat finds a compiled function's tables by its __module__, "__main__" for the
+    app's; there the program's entry script is registered, and the app under its own name.
+    The stand-in hands each call to the app's tables, importing the app where no module of
+    its name ran yet (a loky worker)."""
+    import builtins
+
+    from freezekit.backends import nuitka_plugin
+
+    (tmp_path / "fkapp_tables.py").write_text(textwrap.dedent(f"""\
+        import builtins
+        getattr(builtins, {nuitka_plugin.FUNCTION_TABLES!r})["fkapp_tables"] = (
+            lambda function: ("reduced", function), lambda *values: ("created", values))
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tables = {"__main__": ("the entry's reduce", "the entry's create")}
+    monkeypatch.setattr(builtins, nuitka_plugin.FUNCTION_TABLES, tables, raising=False)
+    exec(nuitka_plugin.main_tables_code("fkapp_tables"), {})  # noqa: S102 (our load code)
+    assert "fkapp_tables" not in sys.modules
+    reduce, create = tables["__main__"]
+    assert create(1, 2) == ("created", (1, 2))  # the app imported by name, once
+    assert "fkapp_tables" in sys.modules
+    assert reduce(len) == ("reduced", len)
+    monkeypatch.delitem(sys.modules, "fkapp_tables")
+
+
+@needs_nuitka
+def test_without_dill_compat_there_are_no_tables_to_stand_in_for(monkeypatch) -> None:
+    import builtins
+
+    from freezekit.backends import nuitka_plugin
+
+    monkeypatch.delattr(builtins, nuitka_plugin.FUNCTION_TABLES, raising=False)
+    exec(nuitka_plugin.main_tables_code("app"), {})  # noqa: S102 (our load code)
+    assert not hasattr(builtins, nuitka_plugin.FUNCTION_TABLES)
+    assert nuitka_plugin.main_tables_code("") == ""
+
+
+@needs_nuitka
+def test_load_code_is_compiled_when_its_module_is_byte_code(monkeypatch) -> None:
+    """Nuitka 4.3 fails the build on a load-code module in byte code."""
+    from freezekit.backends import nuitka_plugin
+
+    monkeypatch.setattr(nuitka_plugin, "_BYTECODE", ("loky", "dill", "cloudpickle"))
+    decide = nuitka_plugin.FreezekitNuitkaPlugin.decideCompilation
+    for byte_code in ("loky.backend.spawn", "dill", "dill._dill", "cloudpickle"):
+        assert decide(None, byte_code) == "bytecode"
+    for compiled in ("loky.backend.spawn-postLoad", "dill-postLoad", "cloudpickle-postLoad",
+                     "multiprocessing.spawn"):
+        assert decide(None, compiled) is None
