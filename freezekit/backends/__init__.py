@@ -22,9 +22,7 @@ __all__ = [
     "BackendUnavailable",
     "BuildSpec",
     "DataFile",
-    "availableBackends",
     "available_backends",
-    "getBackend",
     "get_backend",
     "log_tail",
     "missing_output",
@@ -134,13 +132,6 @@ class Backend(abc.ABC):
             missing.append("--windowed")
         return missing
 
-    def isAvailable(self) -> bool:
-        """Same as :meth:`is_available`."""
-        return self.is_available()
-
-    checkAvailable = check_available
-    missingModules = missing_modules
-
 
 #: How many of the log's last lines a BackendFailed message quotes.
 TAIL_LINES = 25
@@ -201,6 +192,3 @@ def get_backend(name: str) -> Backend:
     module, _, cls = target.partition(":")
     return getattr(importlib.import_module(module), cls)()
 
-
-availableBackends = available_backends
-getBackend = get_backend
