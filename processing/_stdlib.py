@@ -14,3 +14,19 @@ from __future__ import annotations
 
 # Releases read for every entry unless its own ``checked:`` line says otherwise.
 CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
+
+
+# --- wire (_wire, connection, queues, ownedlock) ---
+
+
+def forking_pickler_reducers() -> dict:
+    """``ForkingPickler``'s table of extra reducers (connections, sockets, ... registered
+    with ``reduction.register``), itself, not a copy: a pickler that looks types up in it
+    sees reducers registered later too.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``ForkingPickler._extra_reducers``,
+    a class-level dict that ``register`` fills and ``__init__`` copies)
+    """
+    from multiprocessing.reduction import ForkingPickler
+
+    return ForkingPickler._extra_reducers

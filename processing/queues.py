@@ -45,14 +45,15 @@ from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any
 
+from processing import _wire
 from processing.ownedlock import OwnedLock
 from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
 
 _ForkingPickler = _stdlib_context.reduction.ForkingPickler
-_HEADER = struct.Struct("!i")  # the stdlib's frame header: payload length, big-endian
-_LONG_HEADER = struct.Struct("!Q")  # after a header of -1, for payloads of 2 GiB or more
+_HEADER = _wire.HEADER  # the stdlib's frame header: payload length, big-endian
+_LONG_HEADER = _wire.LONG_HEADER  # after a header of -1, for payloads over 2 GiB - 1
 _BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
 _BATCH_BYTE = _BATCH[0]
 _COUNT = struct.Struct("!I")  # after _BATCH: how many pickles the batch frame holds
@@ -76,14 +77,19 @@ _BASE = _STATE.size + 8  # where the read buffer's bytes begin
 #: batch's head in the buffer; only a single pickle can be a big frame.
 _BUFFER_BYTES = 64 * 1024
 _MAX_FRAME = _BUFFER_BYTES - _HEADER.size
-#: Payloads of this size or more are written from their own bytes, not copied together.
+#: The most bytes of the backlog one write takes (a pipe's usual capacity): what a
+#: non-blocking write can hope to place, in one ``writev`` of whole frames.
 _WRITE_BYTES = 64 * 1024
-#: Most parts in one ``writev()`` (POSIX guarantees 16; Linux takes 1024).
-_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
 _POSIX = sys.platform != "win32"
 #: A put within this many seconds of the previous one is part of a burst: it goes to the
-#: feeder, whose large writes cost the readers far fewer wake-ups than a write per object.
+#: backlog, whose large writes cost the readers far fewer wake-ups than a write per object.
 _BURST_GAP = 0.001
+#: During a burst, the putting thread itself writes the backlog each time this many more
+#: bytes came in (if no other thread is writing): the feeder, which needs the GIL to write,
+#: can wait up to a switch interval (5 ms) for it while the putting thread runs, and the
+#: readers would starve meanwhile.
+_TRY_EVERY = 16 * 1024
+_ONE = (1,)
 #: How long an idle feeder waits for more before it ends.
 _LINGER = 0.05
 #: How long a fork waits for a busy feeder to write what it took and end: one that waits
@@ -101,36 +107,19 @@ class BoundedPutManyError(ValueError, AssertionError):
 # ------------------------------------------------------------------------- pickling
 
 
-class _Encoder:
-    """Pickles objects with one reused ``ForkingPickler`` (creating one per object, as
-    ``ForkingPickler.dumps`` does, costs more than pickling a small object)."""
-
-    def __init__(self) -> None:
-        self._buf = io.BytesIO()
-        self._pickler = _ForkingPickler(self._buf)
-
-    def dumps(self, obj: Any) -> bytes:
-        buf = self._buf
-        buf.seek(0)
-        buf.truncate()
-        try:
-            self._pickler.dump(obj)
-        finally:
-            self._pickler.clear_memo()
-        return buf.getvalue()
-
-    def dump_batch(self, objs: list[Any]) -> list[bytes]:
-        """The payloads of ``objs`` as batch frames of at most ``_MAX_FRAME`` bytes (a lone
-        pickle as a plain frame). All are pickled into one buffer, with the memo cleared
-        between objects so that they share no identity, as with ``put()``. The first that
-        cannot be pickled raises, and then none is sent."""
-        buf, pickler = self._buf, self._pickler
+def _dump_batch(objs: list[Any]) -> list[tuple[bytes, int]]:
+    """The frames of ``objs``, as ``(frame, count)``: batch frames of at most ``_MAX_FRAME``
+    bytes of payload holding ``count`` pickles each (a lone pickle as its own frame). All
+    are pickled into one buffer with this thread's pickler, its memo cleared between objects
+    so that they share no identity, as with ``put()``. The first that cannot be pickled
+    raises, and then none is sent."""
+    state = _wire.borrow_pickler()
+    buf, pickler = state
+    try:
         dump, clear_memo, tell, write = pickler.dump, pickler.clear_memo, buf.tell, buf.write
-        payloads: list[bytes] = []
+        frames: list[tuple[bytes, int]] = []
         starts: list[int] = []  # where each pickle's frame header is in ``buf``
-        buf.seek(0)
-        buf.truncate()
-        write(_BATCH + bytes(_COUNT.size))
+        write(_BATCH_START)
         for obj in objs:
             at = tell()
             write(b"\0\0\0\0")
@@ -138,91 +127,54 @@ class _Encoder:
                 dump(obj)
             finally:
                 clear_memo()
-            if tell() > _MAX_FRAME and starts:  # does not fit: close the batch before it
+            if tell() - _HEADER.size > _MAX_FRAME and starts:  # close the batch before it
                 rest = buf.getvalue()[at:]
-                payloads.append(_close_batch(buf, starts, at))
+                frames.append(_close_batch(buf, starts, at))
                 buf.seek(0)
                 buf.truncate()
-                write(_BATCH + bytes(_COUNT.size))
+                write(_BATCH_START)
                 write(rest)
                 starts = []
-                at = _BATCH_HEAD
+                at = len(_BATCH_START)
             starts.append(at)
         if starts:
-            payloads.append(_close_batch(buf, starts, tell()))
-        return payloads
+            frames.append(_close_batch(buf, starts, tell()))
+        return frames
+    finally:
+        _wire.return_pickler(state)
 
 
-def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> bytes:
-    """The batch frame payload of the pickles at ``starts`` in ``buf`` (ending at ``end``),
-    their frame headers filled in; a lone pickle as itself."""
-    if len(starts) == 1:
-        return buf.getvalue()[starts[0] + 4 : end]
+#: How a batch frame begins in the batch buffer: its header (filled in when it is closed),
+#: the batch mark and the count.
+_BATCH_START = bytes(_HEADER.size) + _BATCH + bytes(_COUNT.size)
+
+
+def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> tuple[bytes, int]:
+    """The frame of the pickles at ``starts`` in ``buf`` (ending at ``end``), their headers
+    filled in: a batch frame, or a lone pickle's own frame."""
     pack_into = _HEADER.pack_into
+    n = len(starts)
+    if n == 1 and end - starts[0] - _HEADER.size > _wire.SHORT_LIMIT:
+        payload = buf.getvalue()[starts[0] + _HEADER.size : end]
+        return _wire.frame_header(len(payload)) + payload, 1
     with buf.getbuffer() as view:
-        _COUNT.pack_into(view, len(_BATCH), len(starts))
         for at, nxt in zip(starts, [*starts[1:], end]):
-            pack_into(view, at, nxt - at - 4)
-    return buf.getvalue()[:end]
+            pack_into(view, at, nxt - at - _HEADER.size)
+        if n > 1:
+            pack_into(view, 0, end - _HEADER.size)
+            _COUNT.pack_into(view, _HEADER.size + len(_BATCH), n)
+    return buf.getvalue()[0 if n > 1 else starts[0] : end], n
 
 
 # ------------------------------------------------------------------------- the writer side
-
-
-def _frame(payload: bytes) -> bytes:
-    n = len(payload)
-    return _HEADER.pack(n) if n < 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(n)
-
-
-def _parts(payloads: list[bytes]) -> list[bytes]:
-    """The bytes to write for ``payloads``: small frames joined, big payloads on their own."""
-    parts: list[bytes] = []
-    small: list[bytes] = []
-    for payload in payloads:
-        if len(payload) >= _WRITE_BYTES:
-            if small:
-                parts.append(b"".join(small))
-                small = []
-            parts += (_frame(payload), payload)
-        else:
-            small += (_frame(payload), payload)
-    if small:
-        parts.append(b"".join(small))
-    return parts
-
-
-def _write_some(fd: int, parts: list[Any]) -> list[Any]:
-    """Write what the (non-blocking) pipe takes now of ``parts``; return the rest."""
-    while parts:
-        try:
-            done = os.writev(fd, parts[:_IOV_MAX])
-        except BlockingIOError:
-            return parts
-        while parts and done >= len(parts[0]):
-            done -= len(parts[0])
-            parts = parts[1:]
-        if done:
-            parts = [memoryview(parts[0])[done:], *parts[1:]]
-    return parts
-
-
-class _Batch(list):
-    """The payloads of one ``putMany()`` in the feeder's backlog, and how many objects."""
-
-    __slots__ = ("count",)
-
-
-class _Held(list):
-    """The unwritten rest of a put that began writing: its parts, written first by the
-    feeder, which also releases the write lock that the putting thread left to it."""
-
-    __slots__ = ("count",)
-
-
-def _counted(kind: type, items: list[Any], count: int) -> Any:
-    entry = kind(items)
-    entry.count = count
-    return entry
+#
+# What a process put and did not yet write waits in its queue's *backlog*, as whole frames
+# (a put's, or a batch's), each with the number of objects it holds (the rest of a frame cut
+# by a short write goes back to the front). Whoever holds the queue's *writer token* (a thread lock) may
+# take entries from the front and write them: the putting thread, without waiting, once
+# enough has come in since it last tried, and the feeder, which waits for room in the pipe
+# without the token, so that a putting thread that holds the GIL never waits for the feeder
+# to get it. The process-shared write lock is held from a frame's first byte to its last.
 
 
 #: The queues of this process whose feeder runs, and those paused for a fork under way.
@@ -253,7 +205,6 @@ def _after_fork_in_child() -> None:
 if _POSIX:
     os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
                         after_in_child=_after_fork_in_child)
-
 
 # ------------------------------------------------------------------------- the reader side
 
@@ -307,7 +258,12 @@ class Queue(_stdlib.Queue):
 
     def _reset(self, after_fork: bool = False) -> None:
         self._feed_lock = threading.Lock()
+        # The backlog (see "the writer side" above): entries, and the objects each completes.
         self._backlog: collections.deque[Any] = collections.deque()
+        self._counts: collections.deque[int] = collections.deque()
+        self._token = threading.Lock()  # held by the thread that writes the backlog
+        self._mid_frame = False  # the write lock is held: the backlog's front is a cut frame
+        self._since_try = 0  # bytes put since the putting thread last tried to write
         self._thread: threading.Thread | None = None
         self._exit_flush: Any = None
         self._last_send = 0.0
@@ -320,8 +276,6 @@ class Queue(_stdlib.Queue):
         self._joincancelled = False
         self._closed = False
         self._close_when_idle = False
-        self._encode_lock = threading.Lock()
-        self._encoder = _Encoder()
         self._poll = self._reader.poll
         self._recv_bytes = self._reader.recv_bytes
         self._fd = self._reader.fileno()
@@ -337,24 +291,6 @@ class Queue(_stdlib.Queue):
                                    waiters_repair=False)
                          if self._wlock is not None else None)
 
-    # -- pickling in the caller -----------------------------------------------------------
-
-    def _dumps(self, obj: Any) -> bytes:
-        if self._encode_lock.acquire(False):  # a reentrant or concurrent put uses its own
-            try:
-                return self._encoder.dumps(obj)
-            finally:
-                self._encode_lock.release()
-        return _ForkingPickler.dumps(obj)
-
-    def _dump_batch(self, objs: list[Any]) -> list[bytes]:
-        if self._encode_lock.acquire(False):
-            try:
-                return self._encoder.dump_batch(objs)
-            finally:
-                self._encode_lock.release()
-        return _Encoder().dump_batch(objs)
-
     # -- putting ------------------------------------------------------------------------
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
@@ -362,12 +298,12 @@ class Queue(_stdlib.Queue):
         An object that cannot be pickled raises here, and is not put."""
         if self._closed:
             raise ValueError(f"Queue {self!r} is closed")
-        payload = self._dumps(obj)
+        frame = _wire.dumps_framed(obj)
         if not self._sem.acquire(block, timeout):
             raise Full
         if self._counts_tasks:
             self._accept(1)
-        self._send([payload], 1)
+        self._send((frame,), _ONE)
 
     _counts_tasks = False  # whether ``_accept`` must count puts in (``JoinableQueue``)
 
@@ -390,46 +326,115 @@ class Queue(_stdlib.Queue):
         items = list(iterable)
         if not items:
             return
-        payloads = self._dump_batch(items)
+        frames = _dump_batch(items)
         acquire = self._sem.acquire
         for _ in items:
             acquire()
         self._accept(len(items))
-        self._send(payloads, len(items))
+        self._send([frame for frame, _ in frames], [count for _, count in frames])
 
-    def _send(self, payloads: list[bytes], count: int) -> None:
-        """Write ``payloads`` (``count`` objects) now if the pipe takes them without waiting,
-        nothing is waiting before them and no burst of puts is under way; else leave them
-        (or their rest) to the feeder, which writes a burst in few large writes."""
+    def _send(self, entries: Any, counts: Any) -> None:
+        """Add ``entries`` (whole frames; ``counts``: the objects in each) to the backlog,
+        and write what the pipe takes of it now, if nothing else is writing and either no
+        burst of puts is under way or enough came in since the last try; the rest is the
+        feeder's, which is started (or woken) for it."""
         with self._feed_lock:
-            if self._thread is not None:
-                self._backlog.append(payloads[0] if count == 1 and len(payloads) == 1
-                                     else _counted(_Batch, payloads, count))
-                if self._feeder_waits:
-                    self._wake_feeder()
-                return
-            now = time.monotonic()
-            idle = now - self._last_send > _BURST_GAP and not self._backlog
-            self._last_send = now
-            if idle and _POSIX and self._writing.acquire_nowait():
-                try:
-                    rest = _write_some(self._wfd, _parts(payloads))
-                except BaseException:
-                    self._writing.release()
-                    raise
-                if not rest:
-                    self._writing.release()
+            self._backlog.extend(entries)
+            self._counts.extend(counts)
+            if self._thread is not None:  # a burst: the feeder writes, or this thread helps
+                self._since_try += len(entries[-1])
+                if self._since_try < _TRY_EVERY or not _POSIX:
+                    if self._feeder_waits:
+                        self._wake_feeder()
                     return
-                self._backlog.append(_counted(_Held, rest, count))
+                self._since_try = 0
             else:
-                self._backlog.append(_counted(_Batch, payloads, count))
-            if not self._paused:
-                self._start_feeder()
+                now = time.monotonic()
+                idle = now - self._last_send > _BURST_GAP and len(self._backlog) == len(entries)
+                self._last_send = now
+                if not (idle and _POSIX):
+                    if not self._paused:
+                        self._start_feeder()
+                    return
+        if self._token.acquire(False):
+            try:
+                if self._write_backlog(False):
+                    return
+            except Exception as exc:  # noqa: BLE001 (reported as the feeder reports it)
+                self._write_failed(exc)
+            finally:
+                self._token.release()
+        with self._feed_lock:
+            if self._thread is None:
+                if self._backlog and not self._paused:
+                    self._start_feeder()
+            elif self._feeder_waits:
+                self._wake_feeder()
+
+    def _write_backlog(self, wait: bool) -> bool:
+        """Holding the writer token: write the backlog, in order, while the pipe takes it
+        without waiting. True once the backlog is empty; False when the pipe is full or,
+        unless ``wait``, another process holds the write lock. A write that fails counts
+        its objects out of the queue and raises."""
+        backlog, counts, fd, limit = self._backlog, self._counts, self._wfd, _wire.IOV_MAX
+        while True:
+            with self._feed_lock:
+                if not backlog:
+                    return True
+                parts = [backlog.popleft()]
+                objs = [counts.popleft()]
+                size = len(parts[0])
+                while backlog and size < _WRITE_BYTES and len(parts) < limit:
+                    size += len(backlog[0])
+                    parts.append(backlog.popleft())
+                    objs.append(counts.popleft())
+            if not self._mid_frame and not (
+                    self._writing.acquire() if wait else self._writing.acquire_nowait()):
+                self._put_back(parts, objs)
+                return False
+            try:
+                written = _wire.write_some(fd, parts)
+            except BaseException:
+                self._mid_frame = False
+                self._writing.release()
+                for _ in range(sum(objs)):
+                    self._sem.release()
+                raise
+            done = 0
+            while done < len(parts) and written >= len(parts[done]):
+                written -= len(parts[done])
+                done += 1
+            if done or written:  # every part is whole frames: a cut one is a cut frame
+                self._mid_frame = written > 0
+            if not self._mid_frame:
+                self._writing.release()
+            if done < len(parts):
+                if written:
+                    parts[done] = memoryview(parts[done]).cast("B")[written:]
+                self._put_back(parts[done:], objs[done:])
+                return False
+
+    def _put_back(self, parts: list[Any], objs: list[int]) -> None:
+        """Return the unwritten ``parts`` to the front of the backlog."""
+        with self._feed_lock:
+            self._backlog.extendleft(reversed(parts))
+            self._counts.extendleft(reversed(objs))
+
+    def _write_failed(self, exc: Exception) -> None:
+        """Report a write that failed (its objects were counted out), as the stdlib's feeder
+        does."""
+        if self._ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
+            return
+        if util.is_exiting():
+            util.info("error in queue thread: %s", exc)
+            return
+        self._on_queue_feeder_error(exc, None)
 
     def _start_feeder(self) -> None:
         """Under the feed lock: start a feeder for the backlog (see ``_feed``)."""
         thread = threading.Thread(target=self._feed, name="QueueFeederThread", daemon=True)
         self._thread = thread
+        self._since_try = 0
         _feeding.add(self)
         thread.start()
         if self._exit_flush is None and not self._joincancelled:
@@ -477,52 +482,42 @@ class Queue(_stdlib.Queue):
                     if self._close_when_idle and not self._backlog:
                         self._close_pipe()
                     return
-                entries = list(self._backlog)
-                self._backlog.clear()
             try:
-                self._write_entries(entries)
+                if not _POSIX:
+                    self._send_messages()
+                    continue
+                with self._token:
+                    flushed = self._write_backlog(True)
+                if not flushed:
+                    self._wait_for_room()
             except Exception as exc:  # noqa: BLE001 (reported like the stdlib's feeder does)
-                if self._ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
-                    continue
-                if util.is_exiting():
-                    util.info("error in queue thread: %s", exc)
-                    continue
-                for entry in entries:  # not sent: count them out, as the stdlib does
-                    for _ in range(1 if type(entry) is bytes else entry.count):
-                        self._sem.release()
-                self._on_queue_feeder_error(exc, None)
+                self._write_failed(exc)
 
-    def _write_entries(self, entries: list[Any]) -> None:
-        payloads: list[bytes] = []
-        for entry in entries:
-            if type(entry) is bytes:
-                payloads.append(entry)
-            elif type(entry) is _Batch:
-                payloads += entry
-        if not _POSIX:  # message-mode pipes: one message per payload, no write lock
+    def _wait_for_room(self) -> None:
+        """Wait until the pipe takes more, or the backlog is gone (written by a putting
+        thread): the feeder waits without the writer token."""
+        step = 0.02
+        self._blocked = True
+        try:
+            while self._backlog and not select.select([], [self._wfd], [], step)[1]:
+                step = min(step * 2, 0.5)
+        finally:
+            self._blocked = False
+
+    def _send_messages(self) -> None:
+        """Windows (message-mode pipes): send the backlog's frames as one message each."""
+        with self._feed_lock:
+            entries, objs = list(self._backlog), sum(self._counts)
+            self._backlog.clear()
+            self._counts.clear()
+        try:
+            payloads, _, _ = _wire.split_frames(b"".join(entries))
             for payload in payloads:
                 self._writer.send_bytes(payload)
-            return
-        held = entries[0] if type(entries[0]) is _Held else None
-        if held is None:
-            self._writing.acquire()
-        try:
-            if held is not None:
-                self._write_all(held)
-            if payloads:
-                self._write_all(_parts(payloads))
-        finally:
-            self._writing.release()
-
-    def _write_all(self, parts: list[Any]) -> None:
-        """Write all of ``parts``, waiting for room in the pipe (``_blocked`` meanwhile)."""
-        fd = self._wfd
-        while parts := _write_some(fd, parts):
-            self._blocked = True
-            try:
-                select.select([], [fd], [])
-            finally:
-                self._blocked = False
+        except BaseException:
+            for _ in range(objs):
+                self._sem.release()
+            raise
 
     def _pause_feeder(self) -> None:
         """Before a fork: end the feeder once it wrote what it took (bounded: a feeder that
