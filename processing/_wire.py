@@ -11,8 +11,9 @@ One copy of what connections, queues and the pool share:
   descriptor takes now (``write_some``), header and payload in one ``writev`` and never
   concatenated;
 - reading an exact number of bytes (``read_exact``, ``read_into``) and a header
-  (``read_header``) from a raw descriptor, and splitting a chunk of bytes that holds many
-  frames (``split_frames``).
+  (``read_header``) from a blocking descriptor, what a non-blocking one holds
+  (``read_some``), and splitting a chunk of bytes that holds many frames
+  (``split_frames``).
 
 Nothing here knows about queues, locks or processes.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "read_exact",
     "read_header",
     "read_into",
+    "read_some",
     "return_pickler",
     "split_frames",
     "write_all",
@@ -232,6 +234,15 @@ def read_header(fd: int) -> int:
     if n == -1:
         (n,) = LONG_HEADER.unpack(read_exact(fd, 8))
     return n
+
+
+def read_some(fd: int, view: memoryview) -> int | None:
+    """Read what the non-blocking descriptor ``fd`` holds now into ``view``: how many bytes
+    (0 at the end of the stream), or None if nothing is there yet."""
+    try:
+        return os.readv(fd, [view])
+    except BlockingIOError:
+        return None
 
 
 def split_frames(data: Any, pos: int = 0) -> tuple[list[Any], int, int]:

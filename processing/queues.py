@@ -38,7 +38,6 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable
-from multiprocessing import context as _stdlib_context
 from multiprocessing import queues as _stdlib
 from multiprocessing import sharedctypes, util
 from multiprocessing.synchronize import SEM_VALUE_MAX
@@ -51,7 +50,6 @@ from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
 
-_ForkingPickler = _stdlib_context.reduction.ForkingPickler
 _HEADER = _wire.HEADER  # the stdlib's frame header: payload length, big-endian
 _LONG_HEADER = _wire.LONG_HEADER  # after a header of -1, for payloads over 2 GiB - 1
 _BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
@@ -213,7 +211,7 @@ def _loads_all(chunks: list[Any]) -> list[Any]:
     """Unpickle what ``Queue._take`` returned: a pickle on its own, or the frames of a batch
     and their number. Each object gets its own ``loads()``: an unpickler reused across
     them keeps its memo count, which would break objects that refer to themselves."""
-    loads = _ForkingPickler.loads
+    loads = _wire.loads
     unpack_from = _HEADER.unpack_from
     out: list[Any] = []
     append = out.append
@@ -578,7 +576,7 @@ class Queue(_stdlib.Queue):
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``
         (never longer, whatever other processes do: see the class docstring)."""
-        return _ForkingPickler.loads(self._get_pickles(1, block, timeout)[0])
+        return _wire.loads(self._get_pickles(1, block, timeout)[0])
 
     def getMany(self, max_items: int, block: bool = True,
                 timeout: float | None = None) -> list[Any]:
@@ -735,9 +733,8 @@ class Queue(_stdlib.Queue):
             start, end = 0, end - start
         _POSITION.pack_into(view, 0, start, end)
         while True:
-            try:
-                got = os.readv(self._fd, [view[_BASE + end : _BASE + _BUFFER_BYTES]])
-            except BlockingIOError:
+            got = _wire.read_some(self._fd, view[_BASE + end : _BASE + _BUFFER_BYTES])
+            if got is None:
                 ready = self._wait_readable(deadline)
                 if ready is False:
                     return None
@@ -800,9 +797,8 @@ class Queue(_stdlib.Queue):
         rest = memoryview(payload)[have:]
         store_have = _HAVE.pack_into
         while rest:
-            try:
-                got = os.readv(self._fd, [rest])
-            except BlockingIOError:
+            got = _wire.read_some(self._fd, rest)
+            if got is None:
                 ready = self._wait_readable(deadline)
                 if ready is True:
                     continue
@@ -847,9 +843,8 @@ class Queue(_stdlib.Queue):
                 return self._read_rest(payload, have, deadline)
         util.info("queue: a reader died while reading an object of %d bytes: dropping it", n)
         while have < n:
-            try:
-                got = os.readv(self._fd, [memoryview(payload)[: n - have]])
-            except BlockingIOError:
+            got = _wire.read_some(self._fd, memoryview(payload)[: n - have])
+            if got is None:
                 ready = self._wait_readable(deadline)
                 if ready is False:
                     return None

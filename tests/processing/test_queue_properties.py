@@ -10,6 +10,7 @@ other processes. Invariant: every object arrives exactly once, in order per prod
 from __future__ import annotations
 
 import collections
+import pickle
 import select
 
 import pytest
@@ -33,7 +34,7 @@ BOUNDARIES = sorted({
     wire._MAX_FRAME, wire._BUFFER_BYTES, wire._WRITE_BYTES, 2 * wire._BUFFER_BYTES,
     4 * wire._BUFFER_BYTES, SMALL_BUFFER - wire._HEADER.size, SMALL_BUFFER, 2 * SMALL_BUFFER,
 })
-_PICKLE_OVERHEAD = len(wire._ForkingPickler.dumps(("p", 0, b"")))
+_PICKLE_OVERHEAD = len(pickle.dumps(("p", 0, b"")))
 
 
 def _sizes() -> st.SearchStrategy[int]:
@@ -159,10 +160,11 @@ class OneProcessSmallWire(OneProcess):
 
     def __init__(self) -> None:
         self._saved = {name: getattr(wire, name)
-                       for name in ("_BUFFER_BYTES", "_MAX_FRAME", "_WRITE_BYTES")}
+                       for name in ("_BUFFER_BYTES", "_MAX_FRAME", "_WRITE_BYTES", "_TRY_EVERY")}
         wire._BUFFER_BYTES = SMALL_BUFFER
         wire._MAX_FRAME = SMALL_BUFFER - wire._HEADER.size
         wire._WRITE_BYTES = SMALL_BUFFER // 2
+        wire._TRY_EVERY = SMALL_BUFFER // 4
         super().__init__()
 
     def teardown(self) -> None:
