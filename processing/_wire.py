@@ -37,6 +37,7 @@ __all__ = [
     "IOV_MAX",
     "LONG_HEADER",
     "borrow_pickler",
+    "bytes_frame",
     "dumps",
     "dumps_framed",
     "frame_header",
@@ -155,6 +156,21 @@ def dumps_framed(obj: Any) -> bytes:
         return buf.getvalue()
     finally:
         return_pickler(state)
+
+
+#: A bytes object at least this long is sent from its own bytes (``bytes_frame``).
+DIRECT_BYTES = 64 * 1024
+_PROTO4 = b"\x80\x04"
+
+
+def bytes_frame(obj: bytes) -> list[Any]:
+    """The frame of the pickle of the bytes object ``obj`` as three parts, the object itself
+    in the middle: the pickle of a bytes object is a few opcodes around its payload, so a
+    big one needs no copy into a pickle (the reader unpickles it as any other)."""
+    n = len(obj)
+    opcode = b"B" + n.to_bytes(4, "little") if n < 1 << 32 else b"\x8e" + n.to_bytes(8, "little")
+    size = len(_PROTO4) + len(opcode) + n + 1
+    return [frame_header(size) + _PROTO4 + opcode, obj, b"."]
 
 
 #: ``ForkingPickler.loads``: unpickling needs no reducers, so it is ``pickle.loads``.

@@ -93,15 +93,8 @@ class Connection(_CamelCase, _stdlib.Connection):
             """Send a picklable object; the other end gets it with ``recv()``."""
             self._check_closed()
             self._check_writable()
-            if type(obj) is bytes and len(obj) >= _DIRECT_BYTES:
-                # The pickle of a bytes object is a few opcodes around its payload: write
-                # them around the object itself instead of copying it into a pickle.
-                n = len(obj)
-                opcode = b"B" + n.to_bytes(4, "little") if n < 1 << 32 else (
-                    b"\x8e" + n.to_bytes(8, "little"))
-                size = len(_PROTO4) + len(opcode) + n + 1
-                _wire.write_all(self._handle,
-                                [_wire.frame_header(size) + _PROTO4 + opcode, obj, b"."])
+            if type(obj) is bytes and len(obj) >= _wire.DIRECT_BYTES:
+                _wire.write_all(self._handle, _wire.bytes_frame(obj))  # not copied
             else:
                 self._send_bytes(_wire.dumps(obj))
 
@@ -172,9 +165,6 @@ class Connection(_CamelCase, _stdlib.Connection):
 
 
 _HEADER = _wire.HEADER
-_PROTO4 = b"\x80\x04"
-#: ``send()`` writes bytes objects at least this long straight from the object.
-_DIRECT_BYTES = 64 * 1024
 #: Reads of messages up to this size go through one ``os.read()`` call.
 _SMALL_READ = _wire.SMALL_READ
 
