@@ -23,6 +23,7 @@ from multiprocessing import process as _stdlib_process
 from multiprocessing.connection import answer_challenge, deliver_challenge, wait
 from typing import Any
 
+from processing import _stdlib as _seam
 from processing import _wire
 from processing._handshakes import ConcurrentAcceptor
 from processing._peers import peer_pid
@@ -182,8 +183,9 @@ def _socket_info(conn: Any) -> tuple[int, int] | None:
     info = conn.__dict__.get("_socket_info", False)
     if info is False:
         info = None
-        if stat.S_ISSOCK(os.fstat(conn._handle).st_mode):
-            sock = socket.socket(fileno=conn._handle)
+        fd = conn.fileno()
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            sock = socket.socket(fileno=fd)
             try:
                 info = (sock.family, sock.type)
             finally:
@@ -270,11 +272,7 @@ if sys.platform == "win32":
         """A connection over a Windows named pipe handle."""
 
     def _reduce_pipe_connection(conn: PipeConnection) -> tuple[Any, tuple[Any, ...]]:
-        import _winapi
-
-        access = (_winapi.FILE_GENERIC_READ if conn.readable else 0) | (
-            _winapi.FILE_GENERIC_WRITE if conn.writable else 0
-        )
+        access = _seam.windows_pipe_access(conn.readable, conn.writable)
         handle = reduction.DupHandle(conn.fileno(), access)
         return _rebuild_pipe_connection, (handle, conn.readable, conn.writable)
 
@@ -479,24 +477,22 @@ class _SocketListener(_stdlib.SocketListener):
         if family != "AF_UNIX":
             super().__init__(address, family, backlog)
             return
-        self._socket = socket.socket(socket.AF_UNIX)
+        sock = socket.socket(socket.AF_UNIX)
         abstract = util.is_abstract_socket_namespace(address)
         try:
-            self._socket.setblocking(True)
-            self._socket.bind(address)
+            sock.setblocking(True)
+            sock.bind(address)
             # Nobody can connect before listen(), so the mode is right before anyone tries.
             if not abstract:
                 os.chmod(address, 0o600)
-            self._socket.listen(backlog)
-            self._address = self._socket.getsockname()
+            sock.listen(backlog)
         except OSError:
-            self._socket.close()
+            sock.close()
             raise
-        self._family = family
-        self._last_accepted = None
-        self._unlink = (
+        unlink = (
             None if abstract else util.Finalize(self, os.unlink, args=(address,), exitpriority=0)
         )
+        _seam.init_socket_listener(self, sock, family, unlink)
 
 
 #: How many peers may be in the authentication handshake at once; later ones wait in the
@@ -527,7 +523,7 @@ class Listener(_stdlib.Listener):
     ) -> None:
         family = family or (address and _stdlib.address_type(address)) or _stdlib.default_family
         address = address or _stdlib.arbitrary_address(family)
-        _stdlib._validate_family(family)
+        _seam.validate_family(family)
         if family == "AF_PIPE":
             self._listener = _stdlib.PipeListener(address, backlog)
         else:
@@ -537,7 +533,7 @@ class Listener(_stdlib.Listener):
         self._acceptor: ConcurrentAcceptor | None = None
         if family != "AF_PIPE":
             self._acceptor = ConcurrentAcceptor(
-                self._listener._socket,
+                _seam.listener_socket(self._listener),
                 _socket_connection,
                 None if self._authkey is None else self._handshake,
                 MAX_CONCURRENT_HANDSHAKES,
@@ -561,7 +557,8 @@ class Listener(_stdlib.Listener):
                     conn, self._authkey, timeout=self.handshake_timeout, peer=self.last_accepted
                 )
             return conn
-        conn, self._listener._last_accepted = self._acceptor.accept(timeout)
+        conn, address = self._acceptor.accept(timeout)
+        _seam.set_last_accepted(self._listener, address)
         return conn
 
     def close(self) -> None:
@@ -583,7 +580,7 @@ def Client(
 ) -> Any:
     """A connection to the ``Listener`` at ``address``, authenticated when it asks for a key."""
     family = family or _stdlib.address_type(address)
-    _stdlib._validate_family(family)
+    _seam.validate_family(family)
     conn = _stdlib.PipeClient(address) if family == "AF_PIPE" else _stdlib.SocketClient(address)
     _adopt(conn)
     key = _resolve_authkey(authenticate, authkey)

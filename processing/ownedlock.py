@@ -20,6 +20,8 @@ import sys
 import time
 from typing import Any
 
+from processing import _stdlib
+
 __all__ = ["OwnedLock", "process_alive"]
 
 _PID = struct.Struct("=i")
@@ -46,16 +48,7 @@ if hasattr(os, "register_at_fork"):
 def process_alive(pid: int) -> bool:
     """Whether process ``pid`` is running (a zombie, dead but not yet joined, is not)."""
     if sys.platform == "win32":
-        import _winapi
-
-        try:
-            handle = _winapi.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        except OSError:
-            return False
-        try:
-            return _winapi.GetExitCodeProcess(handle) == 259  # STILL_ACTIVE
-        finally:
-            _winapi.CloseHandle(handle)
+        return _stdlib.windows_process_running(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -84,8 +77,8 @@ class OwnedLock:
     def __init__(self, lock: Any, repair: Any, view: memoryview, offset: int,
                  waiters_repair: bool = True) -> None:
         self._lock = lock
-        self._try = lock._semlock.acquire
-        self._release = lock._semlock.release
+        self._try = _stdlib.semlock(lock).acquire
+        self._release = _stdlib.semlock(lock).release
         self._repair = repair
         self._view = view
         self._offset = offset
