@@ -3,11 +3,13 @@
 A queue is a pipe. ``put()`` pickles the object in the caller, so an object that cannot be
 pickled raises there and nothing is queued, then writes its frame (a 4-byte length and the
 pickle) straight into the pipe when it can do so without waiting: the pipe's write end is
-non-blocking and the write lock is only tried. What cannot be written at once goes to a
-*feeder* thread, started for the backlog and gone as soon as the backlog is written, so a
+non-blocking and the write lock is only tried. What cannot be written at once waits in a
+backlog for a *feeder* thread, started for it and gone as soon as it is written, so a
 process that forks while its queues are idle has no helper thread to warn about (Python
-3.12+). The feeder is flushed when the process exits, so an object put just before exit is
-never lost (``cancelJoin()`` opts out).
+3.12+); during a burst of puts the putting thread also writes the backlog itself, in large
+writes (see "the writer side" below). The feeder is flushed when the process exits, so an
+object put just before exit is never lost (``cancelJoin()`` opts out). On Linux the pipe
+holds 1 MiB.
 
 Readers share a *read buffer*, a small shared-memory area used under the read lock: a
 reader takes its frames from the buffer and, when it needs more, fills the buffer with one
@@ -189,11 +191,11 @@ def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> tuple[bytes, i
 # put's, or a batch's), or the parts of one frame, the last completing it, each with the
 # number of objects it completes (0 for a part that is not a frame's last). The rest of a
 # part cut by a short write goes back to the front. Whoever holds the queue's *writer token*
-# (a thread lock) may
-# take entries from the front and write them: the putting thread, without waiting, once
-# enough has come in since it last tried, and the feeder, which waits for room in the pipe
-# without the token, so that a putting thread that holds the GIL never waits for the feeder
-# to get it. The process-shared write lock is held from a frame's first byte to its last.
+# (a thread lock) may take entries from the front and write them: the putting thread,
+# without waiting, once enough has come in since it last tried, and the feeder, which waits
+# for room in the pipe without the token, so that a putting thread that holds the GIL never
+# waits for the feeder to get it. The process-shared write lock is held from a frame's first
+# byte to its last.
 
 
 #: The queues of this process whose feeder runs, and those paused for a fork under way.
