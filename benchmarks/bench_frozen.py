@@ -189,9 +189,9 @@ FREEZERS = {"PyInstaller": _pyinstaller_rows, "cx_Freeze": _cx_freeze_rows,
 def run(quick: bool) -> list[dict]:
     """The rows of every installed freezer, each built in a folder of its own, for run.py.
     ``--quick`` builds once per side (a build is seconds to minutes: most of a quick run)."""
-    rounds = 3 if quick else 7
+    rounds = 2 if quick else 7
     builds = 1 if quick else 7
-    children = 5 if quick else 15
+    children = 3 if quick else 15
     rows: list[dict | None] = []
     for module, freezer_rows in FREEZERS.items():
         if importlib.util.find_spec(module) is None:
