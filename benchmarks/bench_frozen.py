@@ -95,7 +95,7 @@ def _child_start_rows(freezer: str, exe: Path, app: Path, rounds: int,
             for library in ("processing", "stdlib")]
 
 
-def _pyinstaller_rows(tmp_path: Path, app: Path, rounds: int,
+def _pyinstaller_rows(tmp_path: Path, app: Path, rounds: int, builds: int,
                       children: int) -> list[dict | None]:
     ours = [sys.executable, "-m", "freezekit", "build", str(app), "-q",
             "--distpath", str(tmp_path / "dist"), "--workpath", str(tmp_path / "work")]
@@ -107,7 +107,7 @@ def _pyinstaller_rows(tmp_path: Path, app: Path, rounds: int,
     rows = [compare("PyInstaller build, freezekit vs plain pyinstaller",
                     lambda: _build_s(ours, tmp_path, tmp_path / "work"),
                     lambda: _build_s(plain, tmp_path, tmp_path / "plainwork"),
-                    rounds=rounds, unit="s", target="<= 1.15", warmup=0)]
+                    rounds=builds, unit="s", target="<= 1.15", warmup=0)]
     rows += _child_start_rows("PyInstaller", tmp_path / "dist" / "startapp" / EXE, app,
                               rounds, children)
     plain_exe = tmp_path / "plain" / "plainapp" / EXE.replace("startapp", "plainapp")
@@ -119,7 +119,7 @@ def _pyinstaller_rows(tmp_path: Path, app: Path, rounds: int,
     return rows
 
 
-def _cx_freeze_rows(tmp_path: Path, app: Path, rounds: int,
+def _cx_freeze_rows(tmp_path: Path, app: Path, rounds: int, builds: int,
                     children: int) -> list[dict | None]:
     dist, work, plain_dist = tmp_path / "dist", tmp_path / "work", tmp_path / "plain"
     ours = [sys.executable, "-m", "freezekit", "build", str(app), "-q", "--backend",
@@ -129,7 +129,7 @@ def _cx_freeze_rows(tmp_path: Path, app: Path, rounds: int,
     rows = [compare(f"cx_Freeze build{label}, freezekit vs plain cxfreeze",
                     lambda extra=extra: _build_s([*ours, *extra], tmp_path, dist),
                     lambda: _build_s(plain, tmp_path, plain_dist),
-                    rounds=rounds, unit="s", target="<= 1.15", warmup=0)
+                    rounds=builds, unit="s", target="<= 1.15", warmup=0)
             for label, extra in ((" (no self-test)", ["--no-smoke"]), (" with self-test", []))]
     exe = dist / "startapp" / EXE
     rows.append(_verification_row(exe, lambda: _build_s([*ours, "--no-smoke"], tmp_path, dist),
@@ -165,7 +165,8 @@ def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dic
                    rounds=rounds, unit="s", target="<= 1.1")
 
 
-def _nuitka_rows(tmp_path: Path, app: Path, rounds: int, children: int) -> list[dict | None]:
+def _nuitka_rows(tmp_path: Path, app: Path, rounds: int, builds: int,
+                 children: int) -> list[dict | None]:
     dist, work = tmp_path / "dist", tmp_path / "work"
     cold = "--disable-cache=ccache"  # both sides compile every C file (see the docstring)
     ours = [sys.executable, "-m", "freezekit", "build", str(app), "-q", "--backend", "nuitka",
@@ -180,7 +181,7 @@ def _nuitka_rows(tmp_path: Path, app: Path, rounds: int, children: int) -> list[
     rows = [compare("Nuitka build, freezekit vs plain nuitka --standalone",
                     lambda: _build_s(ours, tmp_path, work),
                     lambda: _build_s(plain, tmp_path, plain_out, env=env),
-                    rounds=min(rounds, 2), unit="s", target="<= 1.15", warmup=0)]
+                    rounds=min(builds, 2), unit="s", target="<= 1.15", warmup=0)]
     return rows + _child_start_rows("Nuitka", dist / "startapp" / EXE, app, rounds, children)
 
 
@@ -190,17 +191,22 @@ FREEZERS = {"PyInstaller": _pyinstaller_rows, "cx_Freeze": _cx_freeze_rows,
 
 
 def run(quick: bool) -> list[dict]:
-    """The rows of every installed freezer, each built in a folder of its own, for run.py."""
-    rounds = 3 if quick else 7
-    children = 5 if quick else 15
+    """The rows of every installed freezer, each built in a folder of its own, for run.py.
+    ``--quick`` builds once per side (a build is seconds to minutes: most of a quick run)."""
+    rounds = 2 if quick else 7
+    builds = 1 if quick else 7
+    children = 3 if quick else 15
     rows: list[dict | None] = []
     for module, freezer_rows in FREEZERS.items():
         if importlib.util.find_spec(module) is None:
             continue
+        if quick and module == "nuitka":  # a Nuitka build compiles to C: minutes a side
+            print("bench_frozen: --quick leaves the Nuitka rows to the full run", file=sys.stderr)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             app = Path(tmp) / "startapp.py"
             app.write_text(APP)
-            rows += freezer_rows(Path(tmp), app, rounds, children)
+            rows += freezer_rows(Path(tmp), app, rounds, builds, children)
     return [r for r in rows if r is not None]
 
 

@@ -11,24 +11,20 @@ and dropped without anything of it being unpickled.
 from __future__ import annotations
 
 import atexit
-import collections
-import copyreg
-import io
 import os
-import pickle
 import socket
 import stat
-import struct
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from multiprocessing import AuthenticationError, BufferTooShort, reduction, util
 from multiprocessing import connection as _stdlib
 from multiprocessing import process as _stdlib_process
 from multiprocessing.connection import answer_challenge, deliver_challenge, wait
-from typing import Any, ClassVar
+from typing import Any
 
+from processing import _stdlib as _seam
+from processing import _wire
 from processing._handshakes import ConcurrentAcceptor
 from processing._peers import peer_pid
 
@@ -90,39 +86,33 @@ class Connection(_CamelCase, _stdlib.Connection):
                 message = _HEADER.pack(n) + buf
                 written = os.write(self._handle, message)
                 if written < len(message):
-                    _write_frame(self._handle, [memoryview(message)[written:]])
+                    _wire.write_all(self._handle, [memoryview(message)[written:]])
                 return
-            _write_frame(self._handle, [_frame_header(n), buf])
+            _wire.write_all(self._handle, [_wire.frame_header(n), buf])
 
         def send(self, obj: Any) -> None:
             """Send a picklable object; the other end gets it with ``recv()``."""
             self._check_closed()
             self._check_writable()
-            if type(obj) is bytes and len(obj) >= _DIRECT_BYTES:
-                # The pickle of a bytes object is a few opcodes around its payload: write
-                # them around the object itself instead of copying it into a pickle.
-                n = len(obj)
-                opcode = b"B" + n.to_bytes(4, "little") if n < 1 << 32 else (
-                    b"\x8e" + n.to_bytes(8, "little"))
-                size = len(_PROTO4) + len(opcode) + n + 1
-                _write_frame(self._handle, [_frame_header(size) + _PROTO4 + opcode, obj, b"."])
+            if type(obj) is bytes and len(obj) >= _wire.DIRECT_BYTES:
+                _wire.write_all(self._handle, _wire.bytes_frame(obj))  # not copied
             else:
-                self._send_bytes(_dumps(obj))
+                self._send_bytes(_wire.dumps(obj))
 
         def recv(self) -> Any:
             """Receive an object sent with ``send()``; ``EOFError`` when the other end closed."""
             self._check_closed()
             self._check_readable()
             fd = self._handle
-            n = read_header(fd)
+            n = _wire.read_header(fd)
             if n <= _SMALL_READ:
-                return _ForkingPickler.loads(read_exact(fd, n))
+                return _wire.loads(_wire.read_exact(fd, n))
             # Unpickled straight from this thread's receive buffer: no copy of the message.
             buf = _borrow_buffer(n)
             try:
                 view = memoryview(buf)[:n]
                 _read_into(fd, _socket_info(self), view)
-                return _ForkingPickler.loads(view)
+                return _wire.loads(view)
             finally:
                 _return_buffer(buf)
 
@@ -133,7 +123,7 @@ class Connection(_CamelCase, _stdlib.Connection):
             if maxlength is not None and maxlength < 0:
                 raise ValueError("negative maxlength")
             fd = self._handle
-            n = read_header(fd)
+            n = _wire.read_header(fd)
             if maxlength is not None and n > maxlength:
                 self._bad_message_length()
             return self._read_bytes(fd, n)
@@ -150,7 +140,7 @@ class Connection(_CamelCase, _stdlib.Connection):
                 if offset > target.nbytes:
                     raise ValueError("offset too large")
                 fd = self._handle
-                n = read_header(fd)
+                n = _wire.read_header(fd)
                 if target.nbytes < offset + n:
                     # The whole message is read, so the stream stays in step.
                     raise BufferTooShort(self._read_bytes(fd, n))
@@ -161,7 +151,7 @@ class Connection(_CamelCase, _stdlib.Connection):
         def _read_bytes(self, fd: int, n: int) -> bytes:
             """The ``n``-byte payload after a header, as one new ``bytes`` object."""
             if n <= _SMALL_READ:
-                data = read_exact(fd, n)
+                data = _wire.read_exact(fd, n)
                 return data if type(data) is bytes else bytes(data)
             sock = _socket_info(self)
             if sock is not None:
@@ -175,108 +165,11 @@ class Connection(_CamelCase, _stdlib.Connection):
                 _return_buffer(buf)
 
 
-_ForkingPickler = reduction.ForkingPickler
-_HEADER = struct.Struct("!i")
-_LONG_HEADER = struct.Struct("!Q")
-_PROTO4 = b"\x80\x04"
-#: ``send()`` writes bytes objects at least this long straight from the object.
-_DIRECT_BYTES = 64 * 1024
+_HEADER = _wire.HEADER
 #: Reads of messages up to this size go through one ``os.read()`` call.
-_SMALL_READ = 64 * 1024
-
-
-# Objects of these types pickle the same with or without ForkingPickler's reducers.
-_PLAIN = frozenset({bytes, str, int, float, bool, type(None)})
-
-
-class _Pickler(pickle.Pickler):
-    # ForkingPickler's reducers (connections, sockets ...) as a live view, without the copy
-    # of the whole table that ``ForkingPickler()`` makes on every call.
-    dispatch_table: ClassVar[Mapping] = collections.ChainMap(
-        _ForkingPickler._extra_reducers, copyreg.dispatch_table
-    )
-
-
-#: A pickle at least this long makes its thread's pickler start afresh, so that the
-#: buffer it grew to is not kept for the life of the thread.
-_KEEP_BUFFER = 1 << 20
+_SMALL_READ = _wire.SMALL_READ
 
 _local = threading.local()
-
-
-def _dumps(obj: Any) -> Any:
-    """``ForkingPickler.dumps(obj)``, without its cost of creating a pickler (1.8 us, ten
-    times that of pickling a small object): plain data goes to ``pickle.dumps``, the rest
-    to a pickler reused by this thread."""
-    kind = type(obj)
-    if kind in _PLAIN or (kind is tuple and all(type(x) in _PLAIN for x in obj)):
-        return pickle.dumps(obj)
-    # Taken out while in use: a reducer that itself sends (re-entry) gets a fresh one.
-    state = _local.__dict__.pop("pickler", None)
-    if state is None:
-        buf = io.BytesIO()
-        state = (buf, _Pickler(buf))
-    buf, pickler = state
-    buf.seek(0)
-    buf.truncate()
-    try:
-        pickler.dump(obj)
-    finally:
-        pickler.clear_memo()  # drop the references the memo holds to ``obj``
-    data = buf.getvalue()
-    if len(data) < _KEEP_BUFFER:
-        _local.pickler = state
-    return data
-
-
-def _frame_header(n: int) -> bytes:
-    """The stdlib's message header: the length, or -1 and a 64-bit length from 2 GiB on."""
-    return _HEADER.pack(n) if n <= 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(n)
-
-
-def _write_frame(fd: int, parts: list[Any]) -> None:
-    """Write ``parts`` (a message: header first) with ``writev``, resuming after a short
-    write."""
-    views = [memoryview(p).cast("B") for p in parts]
-    while views:
-        done = os.writev(fd, views) if len(views) > 1 else os.write(fd, views[0])
-        while views and done >= len(views[0]):
-            done -= len(views.pop(0))
-        if views:
-            views[0] = views[0][done:]
-
-
-def read_exact(fd: int, n: int) -> bytes | bytearray:
-    """Read exactly ``n`` bytes from ``fd``: ``EOFError`` at a clean end, ``OSError`` if the
-    end comes in the middle of a message."""
-    data = os.read(fd, min(n, _SMALL_READ)) if n else b""
-    if len(data) == n:
-        return data
-    if not data:
-        raise EOFError
-    buf = bytearray(n)
-    buf[: len(data)] = data
-    view = memoryview(buf)
-    got = len(data)
-    while got < n:
-        k = os.readv(fd, [view[got:]])
-        if k == 0:
-            raise OSError("got end of file during message")
-        got += k
-    return buf
-
-
-def read_header(fd: int) -> int:
-    """Read a message header in the stdlib's format and return the payload's length."""
-    header = os.read(fd, 4)
-    if len(header) < 4:
-        if not header:
-            raise EOFError
-        header += read_exact(fd, 4 - len(header))
-    (n,) = _HEADER.unpack(header)
-    if n == -1:
-        (n,) = _LONG_HEADER.unpack(read_exact(fd, 8))
-    return n
 
 
 def _socket_info(conn: Any) -> tuple[int, int] | None:
@@ -290,8 +183,9 @@ def _socket_info(conn: Any) -> tuple[int, int] | None:
     info = conn.__dict__.get("_socket_info", False)
     if info is False:
         info = None
-        if stat.S_ISSOCK(os.fstat(conn._handle).st_mode):
-            sock = socket.socket(fileno=conn._handle)
+        fd = conn.fileno()
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            sock = socket.socket(fileno=fd)
             try:
                 info = (sock.family, sock.type)
             finally:
@@ -308,26 +202,20 @@ def _on_socket(fd: int, info: tuple[int, int]) -> socket.socket:
 def _read_into(fd: int, sock: tuple[int, int] | None, view: memoryview) -> None:
     """Fill ``view`` from ``fd``: with ``recv_into(MSG_WAITALL)`` on a socket (one call
     for the whole message), with ``readv`` on a pipe."""
+    if sock is None:
+        _wire.read_into(fd, view)
+        return
     n = len(view)
     got = 0
-    if sock is not None:
-        s = _on_socket(fd, sock)
-        try:
-            while got < n:
-                k = s.recv_into(view[got:], n - got, socket.MSG_WAITALL)
-                if k == 0:
-                    break
-                got += k
-        finally:
-            s.detach()
-    else:
+    s = _on_socket(fd, sock)
+    try:
         while got < n:
-            k = os.readv(fd, [view[got:]])
+            k = s.recv_into(view[got:], n - got, socket.MSG_WAITALL)
             if k == 0:
-                break
+                raise OSError("got end of file during message")
             got += k
-    if got < n:
-        raise OSError("got end of file during message")
+    finally:
+        s.detach()
 
 
 def _socket_recv_bytes(fd: int, sock: tuple[int, int], n: int) -> bytes:
@@ -384,11 +272,7 @@ if sys.platform == "win32":
         """A connection over a Windows named pipe handle."""
 
     def _reduce_pipe_connection(conn: PipeConnection) -> tuple[Any, tuple[Any, ...]]:
-        import _winapi
-
-        access = (_winapi.FILE_GENERIC_READ if conn.readable else 0) | (
-            _winapi.FILE_GENERIC_WRITE if conn.writable else 0
-        )
+        access = _seam.windows_pipe_access(conn.readable, conn.writable)
         handle = reduction.DupHandle(conn.fileno(), access)
         return _rebuild_pipe_connection, (handle, conn.readable, conn.writable)
 
@@ -464,7 +348,7 @@ class _Handshake:
         limit = min(maxlength or HANDSHAKE_FRAME_LIMIT, HANDSHAKE_FRAME_LIMIT)
         if self._fd is None:
             return self._conn.recv_bytes(limit)
-        (size,) = struct.unpack("!i", self._read(4))
+        (size,) = _HEADER.unpack(self._read(4))
         if not 0 <= size <= limit:
             raise AuthenticationError(
                 f"the peer announced a {size}-byte message during authentication "
@@ -593,24 +477,22 @@ class _SocketListener(_stdlib.SocketListener):
         if family != "AF_UNIX":
             super().__init__(address, family, backlog)
             return
-        self._socket = socket.socket(socket.AF_UNIX)
+        sock = socket.socket(socket.AF_UNIX)
         abstract = util.is_abstract_socket_namespace(address)
         try:
-            self._socket.setblocking(True)
-            self._socket.bind(address)
+            sock.setblocking(True)
+            sock.bind(address)
             # Nobody can connect before listen(), so the mode is right before anyone tries.
             if not abstract:
                 os.chmod(address, 0o600)
-            self._socket.listen(backlog)
-            self._address = self._socket.getsockname()
+            sock.listen(backlog)
         except OSError:
-            self._socket.close()
+            sock.close()
             raise
-        self._family = family
-        self._last_accepted = None
-        self._unlink = (
+        unlink = (
             None if abstract else util.Finalize(self, os.unlink, args=(address,), exitpriority=0)
         )
+        _seam.init_socket_listener(self, sock, family, unlink)
 
 
 #: How many peers may be in the authentication handshake at once; later ones wait in the
@@ -641,7 +523,7 @@ class Listener(_stdlib.Listener):
     ) -> None:
         family = family or (address and _stdlib.address_type(address)) or _stdlib.default_family
         address = address or _stdlib.arbitrary_address(family)
-        _stdlib._validate_family(family)
+        _seam.validate_family(family)
         if family == "AF_PIPE":
             self._listener = _stdlib.PipeListener(address, backlog)
         else:
@@ -651,7 +533,7 @@ class Listener(_stdlib.Listener):
         self._acceptor: ConcurrentAcceptor | None = None
         if family != "AF_PIPE":
             self._acceptor = ConcurrentAcceptor(
-                self._listener._socket,
+                _seam.listener_socket(self._listener),
                 _socket_connection,
                 None if self._authkey is None else self._handshake,
                 MAX_CONCURRENT_HANDSHAKES,
@@ -675,7 +557,8 @@ class Listener(_stdlib.Listener):
                     conn, self._authkey, timeout=self.handshake_timeout, peer=self.last_accepted
                 )
             return conn
-        conn, self._listener._last_accepted = self._acceptor.accept(timeout)
+        conn, address = self._acceptor.accept(timeout)
+        _seam.set_last_accepted(self._listener, address)
         return conn
 
     def close(self) -> None:
@@ -697,7 +580,7 @@ def Client(
 ) -> Any:
     """A connection to the ``Listener`` at ``address``, authenticated when it asks for a key."""
     family = family or _stdlib.address_type(address)
-    _stdlib._validate_family(family)
+    _seam.validate_family(family)
     conn = _stdlib.PipeClient(address) if family == "AF_PIPE" else _stdlib.SocketClient(address)
     _adopt(conn)
     key = _resolve_authkey(authenticate, authkey)

@@ -20,6 +20,8 @@ import sys
 import time
 from typing import Any
 
+from processing import _stdlib
+
 __all__ = ["OwnedLock", "process_alive"]
 
 _PID = struct.Struct("=i")
@@ -28,19 +30,25 @@ _FIRST_CHECK = 0.02
 _LONGEST_CHECK = 0.5
 
 
+class _ThisProcess:
+    """This process's pid, read once and again in the child of every fork (``os.getpid()`` is
+    a system call, and the lock records its holder on every acquire)."""
+
+    pid = os.getpid()
+
+    @classmethod
+    def refresh(cls) -> None:
+        cls.pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ThisProcess.refresh)
+
+
 def process_alive(pid: int) -> bool:
     """Whether process ``pid`` is running (a zombie, dead but not yet joined, is not)."""
     if sys.platform == "win32":
-        import _winapi
-
-        try:
-            handle = _winapi.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        except OSError:
-            return False
-        try:
-            return _winapi.GetExitCodeProcess(handle) == 259  # STILL_ACTIVE
-        finally:
-            _winapi.CloseHandle(handle)
+        return _stdlib.windows_process_running(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,8 +77,8 @@ class OwnedLock:
     def __init__(self, lock: Any, repair: Any, view: memoryview, offset: int,
                  waiters_repair: bool = True) -> None:
         self._lock = lock
-        self._try = lock._semlock.acquire
-        self._release = lock._semlock.release
+        self._try = _stdlib.semlock(lock).acquire
+        self._release = _stdlib.semlock(lock).release
         self._repair = repair
         self._view = view
         self._offset = offset
@@ -80,13 +88,13 @@ class OwnedLock:
         """Take the lock, waiting until ``deadline`` (``time.monotonic()``; ``None``: for
         ever); releases it first if its holder died. False if the deadline passed."""
         if self._try(False):
-            _PID.pack_into(self._view, self._offset, os.getpid())
+            _PID.pack_into(self._view, self._offset, _ThisProcess.pid)
             return True
         step = _FIRST_CHECK
         while True:
             wait = step if deadline is None else min(step, deadline - time.monotonic())
             if wait > 0 and self._try(True, wait):
-                _PID.pack_into(self._view, self._offset, os.getpid())
+                _PID.pack_into(self._view, self._offset, _ThisProcess.pid)
                 return True
             repaired = self._waiters_repair and self.release_if_holder_died()
             if not repaired and deadline is not None and time.monotonic() >= deadline:
@@ -96,7 +104,7 @@ class OwnedLock:
     def acquire_nowait(self) -> bool:
         """Take the lock if it is free."""
         if self._try(False):
-            _PID.pack_into(self._view, self._offset, os.getpid())
+            _PID.pack_into(self._view, self._offset, _ThisProcess.pid)
             return True
         return False
 
@@ -111,7 +119,7 @@ class OwnedLock:
     def dead_holder(self) -> int:
         """The pid of the process holding the lock if that process has died, else 0."""
         pid = self.holder()
-        if not pid or pid == os.getpid() or process_alive(pid):
+        if not pid or pid == _ThisProcess.pid or process_alive(pid):
             return 0
         return pid
 

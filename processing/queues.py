@@ -3,11 +3,13 @@
 A queue is a pipe. ``put()`` pickles the object in the caller, so an object that cannot be
 pickled raises there and nothing is queued, then writes its frame (a 4-byte length and the
 pickle) straight into the pipe when it can do so without waiting: the pipe's write end is
-non-blocking and the write lock is only tried. What cannot be written at once goes to a
-*feeder* thread, started for the backlog and gone as soon as the backlog is written, so a
+non-blocking and the write lock is only tried. What cannot be written at once waits in a
+backlog for a *feeder* thread, started for it and gone as soon as it is written, so a
 process that forks while its queues are idle has no helper thread to warn about (Python
-3.12+). The feeder is flushed when the process exits, so an object put just before exit is
-never lost (``cancelJoin()`` opts out).
+3.12+); during a burst of puts the putting thread also writes the backlog itself, in large
+writes (see "the writer side" below). The feeder is flushed when the process exits, so an
+object put just before exit is never lost (``cancelJoin()`` opts out). On Linux the pipe
+holds 1 MiB.
 
 Readers share a *read buffer*, a small shared-memory area used under the read lock: a
 reader takes its frames from the buffer and, when it needs more, fills the buffer with one
@@ -38,21 +40,20 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable
-from multiprocessing import context as _stdlib_context
 from multiprocessing import queues as _stdlib
 from multiprocessing import sharedctypes, util
 from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any
 
+from processing import _wire
 from processing.ownedlock import OwnedLock
 from processing.synchronize import InheritOnly, check_inheriting
 
 __all__ = ["BufferedQueue", "Empty", "Full", "JoinableQueue", "Queue", "SimpleQueue"]
 
-_ForkingPickler = _stdlib_context.reduction.ForkingPickler
-_HEADER = struct.Struct("!i")  # the stdlib's frame header: payload length, big-endian
-_LONG_HEADER = struct.Struct("!Q")  # after a header of -1, for payloads of 2 GiB or more
+_HEADER = _wire.HEADER  # the stdlib's frame header: payload length, big-endian
+_LONG_HEADER = _wire.LONG_HEADER  # after a header of -1, for payloads over 2 GiB - 1
 _BATCH = b"B"  # first byte of a batch frame; a pickle starts with PROTO (0x80) instead
 _BATCH_BYTE = _BATCH[0]
 _COUNT = struct.Struct("!I")  # after _BATCH: how many pickles the batch frame holds
@@ -76,14 +77,22 @@ _BASE = _STATE.size + 8  # where the read buffer's bytes begin
 #: batch's head in the buffer; only a single pickle can be a big frame.
 _BUFFER_BYTES = 64 * 1024
 _MAX_FRAME = _BUFFER_BYTES - _HEADER.size
-#: Payloads of this size or more are written from their own bytes, not copied together.
+#: The most bytes of the backlog one write takes (a pipe's usual capacity): what a
+#: non-blocking write can hope to place, in one ``writev`` of whole frames.
 _WRITE_BYTES = 64 * 1024
-#: Most parts in one ``writev()`` (POSIX guarantees 16; Linux takes 1024).
-_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
 _POSIX = sys.platform != "win32"
+#: What a queue's pipe holds, where the system lets it (Linux: ``F_SETPIPE_SZ``).
+_PIPE_BYTES = 1 << 20
 #: A put within this many seconds of the previous one is part of a burst: it goes to the
-#: feeder, whose large writes cost the readers far fewer wake-ups than a write per object.
+#: backlog, whose large writes cost the readers far fewer wake-ups than a write per object.
 _BURST_GAP = 0.001
+#: During a burst, the putting thread itself writes the backlog each time this many more
+#: bytes came in (if no other thread is writing): the feeder, which needs the GIL to write,
+#: can wait up to a switch interval (5 ms) for it while the putting thread runs, and the
+#: readers would starve meanwhile.
+_TRY_EVERY = 16 * 1024
+_ONE = (1,)
+_BYTES_FRAME = (0, 0, 1)  # the counts of ``_wire.bytes_frame``'s parts (see ``_write_backlog``)
 #: How long an idle feeder waits for more before it ends.
 _LINGER = 0.05
 #: How long a fork waits for a busy feeder to write what it took and end: one that waits
@@ -101,128 +110,92 @@ class BoundedPutManyError(ValueError, AssertionError):
 # ------------------------------------------------------------------------- pickling
 
 
-class _Encoder:
-    """Pickles objects with one reused ``ForkingPickler`` (creating one per object, as
-    ``ForkingPickler.dumps`` does, costs more than pickling a small object)."""
-
-    def __init__(self) -> None:
-        self._buf = io.BytesIO()
-        self._pickler = _ForkingPickler(self._buf)
-
-    def dumps(self, obj: Any) -> bytes:
-        buf = self._buf
-        buf.seek(0)
-        buf.truncate()
-        try:
-            self._pickler.dump(obj)
-        finally:
-            self._pickler.clear_memo()
-        return buf.getvalue()
-
-    def dump_batch(self, objs: list[Any]) -> list[bytes]:
-        """The payloads of ``objs`` as batch frames of at most ``_MAX_FRAME`` bytes (a lone
-        pickle as a plain frame). All are pickled into one buffer, with the memo cleared
-        between objects so that they share no identity, as with ``put()``. The first that
-        cannot be pickled raises, and then none is sent."""
-        buf, pickler = self._buf, self._pickler
+def _dump_batch(objs: list[Any]) -> tuple[list[Any], list[int]]:
+    """The frames of ``objs`` and the objects each completes: batch frames of at most
+    ``_MAX_FRAME`` bytes of payload (a lone pickle as its own frame; a big bytes object as
+    ``_wire.bytes_frame``'s parts, not copied). All are pickled into one buffer with this
+    thread's pickler, its memo cleared between objects so that they share no identity, as
+    with ``put()``. The first that cannot be pickled raises, and then none is sent."""
+    state = _wire.borrow_pickler()
+    buf, pickler = state
+    try:
         dump, clear_memo, tell, write = pickler.dump, pickler.clear_memo, buf.tell, buf.write
-        payloads: list[bytes] = []
+        entries: list[Any] = []
+        counts: list[int] = []
         starts: list[int] = []  # where each pickle's frame header is in ``buf``
-        buf.seek(0)
-        buf.truncate()
-        write(_BATCH + bytes(_COUNT.size))
+
+        def close(end: int) -> None:
+            frame, count = _close_batch(buf, starts, end)
+            entries.append(frame)
+            counts.append(count)
+            starts.clear()
+
+        write(_BATCH_START)
         for obj in objs:
+            if type(obj) is bytes and len(obj) >= _wire.DIRECT_BYTES:
+                if starts:
+                    close(tell())
+                    buf.seek(0)
+                    buf.truncate()
+                    write(_BATCH_START)
+                entries += _wire.bytes_frame(obj)
+                counts += _BYTES_FRAME
+                continue
             at = tell()
             write(b"\0\0\0\0")
             try:
                 dump(obj)
             finally:
                 clear_memo()
-            if tell() > _MAX_FRAME and starts:  # does not fit: close the batch before it
+            if tell() - _HEADER.size > _MAX_FRAME and starts:  # close the batch before it
                 rest = buf.getvalue()[at:]
-                payloads.append(_close_batch(buf, starts, at))
+                close(at)
                 buf.seek(0)
                 buf.truncate()
-                write(_BATCH + bytes(_COUNT.size))
+                write(_BATCH_START)
                 write(rest)
-                starts = []
-                at = _BATCH_HEAD
+                at = len(_BATCH_START)
             starts.append(at)
         if starts:
-            payloads.append(_close_batch(buf, starts, tell()))
-        return payloads
+            close(tell())
+        return entries, counts
+    finally:
+        _wire.return_pickler(state)
 
 
-def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> bytes:
-    """The batch frame payload of the pickles at ``starts`` in ``buf`` (ending at ``end``),
-    their frame headers filled in; a lone pickle as itself."""
-    if len(starts) == 1:
-        return buf.getvalue()[starts[0] + 4 : end]
+#: How a batch frame begins in the batch buffer: its header (filled in when it is closed),
+#: the batch mark and the count.
+_BATCH_START = bytes(_HEADER.size) + _BATCH + bytes(_COUNT.size)
+
+
+def _close_batch(buf: io.BytesIO, starts: list[int], end: int) -> tuple[bytes, int]:
+    """The frame of the pickles at ``starts`` in ``buf`` (ending at ``end``), their headers
+    filled in: a batch frame, or a lone pickle's own frame."""
     pack_into = _HEADER.pack_into
+    n = len(starts)
+    if n == 1 and end - starts[0] - _HEADER.size > _wire.SHORT_LIMIT:
+        payload = buf.getvalue()[starts[0] + _HEADER.size : end]
+        return _wire.frame_header(len(payload)) + payload, 1
     with buf.getbuffer() as view:
-        _COUNT.pack_into(view, len(_BATCH), len(starts))
         for at, nxt in zip(starts, [*starts[1:], end]):
-            pack_into(view, at, nxt - at - 4)
-    return buf.getvalue()[:end]
+            pack_into(view, at, nxt - at - _HEADER.size)
+        if n > 1:
+            pack_into(view, 0, end - _HEADER.size)
+            _COUNT.pack_into(view, _HEADER.size + len(_BATCH), n)
+    return buf.getvalue()[0 if n > 1 else starts[0] : end], n
 
 
 # ------------------------------------------------------------------------- the writer side
-
-
-def _frame(payload: bytes) -> bytes:
-    n = len(payload)
-    return _HEADER.pack(n) if n < 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(n)
-
-
-def _parts(payloads: list[bytes]) -> list[bytes]:
-    """The bytes to write for ``payloads``: small frames joined, big payloads on their own."""
-    parts: list[bytes] = []
-    small: list[bytes] = []
-    for payload in payloads:
-        if len(payload) >= _WRITE_BYTES:
-            if small:
-                parts.append(b"".join(small))
-                small = []
-            parts += (_frame(payload), payload)
-        else:
-            small += (_frame(payload), payload)
-    if small:
-        parts.append(b"".join(small))
-    return parts
-
-
-def _write_some(fd: int, parts: list[Any]) -> list[Any]:
-    """Write what the (non-blocking) pipe takes now of ``parts``; return the rest."""
-    while parts:
-        try:
-            done = os.writev(fd, parts[:_IOV_MAX])
-        except BlockingIOError:
-            return parts
-        while parts and done >= len(parts[0]):
-            done -= len(parts[0])
-            parts = parts[1:]
-        if done:
-            parts = [memoryview(parts[0])[done:], *parts[1:]]
-    return parts
-
-
-class _Batch(list):
-    """The payloads of one ``putMany()`` in the feeder's backlog, and how many objects."""
-
-    __slots__ = ("count",)
-
-
-class _Held(list):
-    """The unwritten rest of a put that began writing: its parts, written first by the
-    feeder, which also releases the write lock that the putting thread left to it."""
-
-    __slots__ = ("count",)
-
-
-def _counted(kind: type, items: list[Any], count: int) -> Any:
-    entry = kind(items)
-    entry.count = count
-    return entry
+#
+# What a process put and did not yet write waits in its queue's *backlog*: whole frames (a
+# put's, or a batch's), or the parts of one frame, the last completing it, each with the
+# number of objects it completes (0 for a part that is not a frame's last). The rest of a
+# part cut by a short write goes back to the front. Whoever holds the queue's *writer token*
+# (a thread lock) may take entries from the front and write them: the putting thread,
+# without waiting, once enough has come in since it last tried, and the feeder, which waits
+# for room in the pipe without the token, so that a putting thread that holds the GIL never
+# waits for the feeder to get it. The process-shared write lock is held from a frame's first
+# byte to its last.
 
 
 #: The queues of this process whose feeder runs, and those paused for a fork under way.
@@ -254,6 +227,18 @@ if _POSIX:
     os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
                         after_in_child=_after_fork_in_child)
 
+def _grow_pipe(fd: int) -> None:
+    """Linux: make the pipe hold ``_PIPE_BYTES``, so that a writer puts several big frames in
+    it without waiting and a reader takes them with fewer reads and far fewer wake-ups than
+    with the default 64 KiB (an unprivileged process may be refused: it keeps the default)."""
+    if sys.platform.startswith("linux"):
+        import fcntl
+
+        try:
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+        except OSError:
+            pass
+
 
 # ------------------------------------------------------------------------- the reader side
 
@@ -262,7 +247,7 @@ def _loads_all(chunks: list[Any]) -> list[Any]:
     """Unpickle what ``Queue._take`` returned: a pickle on its own, or the frames of a batch
     and their number. Each object gets its own ``loads()``: an unpickler reused across
     them keeps its memo count, which would break objects that refer to themselves."""
-    loads = _ForkingPickler.loads
+    loads = _wire.loads
     unpack_from = _HEADER.unpack_from
     out: list[Any] = []
     append = out.append
@@ -296,6 +281,7 @@ class Queue(_stdlib.Queue):
         self._spill_path = os.path.join(
             tempfile.gettempdir(), f"processing-queue-{os.getpid()}-{id(self):x}.part")
         _stdlib.Queue.__init__(self, maxsize, ctx=ctx)
+        _grow_pipe(self._writer.fileno())
 
     def __getstate__(self) -> tuple:
         check_inheriting(self)
@@ -307,7 +293,12 @@ class Queue(_stdlib.Queue):
 
     def _reset(self, after_fork: bool = False) -> None:
         self._feed_lock = threading.Lock()
+        # The backlog (see "the writer side" above): entries, and the objects each completes.
         self._backlog: collections.deque[Any] = collections.deque()
+        self._counts: collections.deque[int] = collections.deque()
+        self._token = threading.Lock()  # held by the thread that writes the backlog
+        self._mid_frame = False  # the write lock is held: the backlog's front is a cut frame
+        self._since_try = 0  # bytes put since the putting thread last tried to write
         self._thread: threading.Thread | None = None
         self._exit_flush: Any = None
         self._last_send = 0.0
@@ -320,8 +311,6 @@ class Queue(_stdlib.Queue):
         self._joincancelled = False
         self._closed = False
         self._close_when_idle = False
-        self._encode_lock = threading.Lock()
-        self._encoder = _Encoder()
         self._poll = self._reader.poll
         self._recv_bytes = self._reader.recv_bytes
         self._fd = self._reader.fileno()
@@ -337,24 +326,6 @@ class Queue(_stdlib.Queue):
                                    waiters_repair=False)
                          if self._wlock is not None else None)
 
-    # -- pickling in the caller -----------------------------------------------------------
-
-    def _dumps(self, obj: Any) -> bytes:
-        if self._encode_lock.acquire(False):  # a reentrant or concurrent put uses its own
-            try:
-                return self._encoder.dumps(obj)
-            finally:
-                self._encode_lock.release()
-        return _ForkingPickler.dumps(obj)
-
-    def _dump_batch(self, objs: list[Any]) -> list[bytes]:
-        if self._encode_lock.acquire(False):
-            try:
-                return self._encoder.dump_batch(objs)
-            finally:
-                self._encode_lock.release()
-        return _Encoder().dump_batch(objs)
-
     # -- putting ------------------------------------------------------------------------
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
@@ -362,12 +333,15 @@ class Queue(_stdlib.Queue):
         An object that cannot be pickled raises here, and is not put."""
         if self._closed:
             raise ValueError(f"Queue {self!r} is closed")
-        payload = self._dumps(obj)
+        if type(obj) is bytes and len(obj) >= _wire.DIRECT_BYTES:
+            entries, counts = _wire.bytes_frame(obj), _BYTES_FRAME  # the object, not a copy
+        else:
+            entries, counts = (_wire.dumps_framed(obj),), _ONE
         if not self._sem.acquire(block, timeout):
             raise Full
         if self._counts_tasks:
             self._accept(1)
-        self._send([payload], 1)
+        self._send(entries, counts)
 
     _counts_tasks = False  # whether ``_accept`` must count puts in (``JoinableQueue``)
 
@@ -390,46 +364,118 @@ class Queue(_stdlib.Queue):
         items = list(iterable)
         if not items:
             return
-        payloads = self._dump_batch(items)
+        entries, counts = _dump_batch(items)
         acquire = self._sem.acquire
         for _ in items:
             acquire()
         self._accept(len(items))
-        self._send(payloads, len(items))
+        self._send(entries, counts)
 
-    def _send(self, payloads: list[bytes], count: int) -> None:
-        """Write ``payloads`` (``count`` objects) now if the pipe takes them without waiting,
-        nothing is waiting before them and no burst of puts is under way; else leave them
-        (or their rest) to the feeder, which writes a burst in few large writes."""
+    def _send(self, entries: Any, counts: Any) -> None:
+        """Add ``entries`` (``counts``: the objects each completes) to the backlog,
+        and write what the pipe takes of it now, if nothing else is writing and either no
+        burst of puts is under way or enough came in since the last try; the rest is the
+        feeder's, which is started (or woken) for it."""
         with self._feed_lock:
-            if self._thread is not None:
-                self._backlog.append(payloads[0] if count == 1 and len(payloads) == 1
-                                     else _counted(_Batch, payloads, count))
-                if self._feeder_waits:
-                    self._wake_feeder()
-                return
-            now = time.monotonic()
-            idle = now - self._last_send > _BURST_GAP and not self._backlog
-            self._last_send = now
-            if idle and _POSIX and self._writing.acquire_nowait():
-                try:
-                    rest = _write_some(self._wfd, _parts(payloads))
-                except BaseException:
-                    self._writing.release()
-                    raise
-                if not rest:
-                    self._writing.release()
+            self._backlog.extend(entries)
+            self._counts.extend(counts)
+            if self._thread is not None:  # a burst: the feeder writes, or this thread helps
+                self._since_try += (len(entries[0]) if len(entries) == 1
+                                    else sum(map(len, entries)))
+                if self._since_try < _TRY_EVERY or not _POSIX:
+                    if self._feeder_waits:
+                        self._wake_feeder()
                     return
-                self._backlog.append(_counted(_Held, rest, count))
+                self._since_try = 0
             else:
-                self._backlog.append(_counted(_Batch, payloads, count))
-            if not self._paused:
-                self._start_feeder()
+                now = time.monotonic()
+                idle = now - self._last_send > _BURST_GAP and len(self._backlog) == len(entries)
+                self._last_send = now
+                if not (idle and _POSIX):
+                    if not self._paused:
+                        self._start_feeder()
+                    return
+        if self._token.acquire(False):
+            try:
+                if self._write_backlog(False):
+                    return
+            except Exception as exc:  # noqa: BLE001 (reported as the feeder reports it)
+                self._write_failed(exc)
+            finally:
+                self._token.release()
+        with self._feed_lock:
+            if self._thread is None:
+                if self._backlog and not self._paused:
+                    self._start_feeder()
+            elif self._feeder_waits:
+                self._wake_feeder()
+
+    def _write_backlog(self, wait: bool) -> bool:
+        """Holding the writer token: write the backlog, in order, while the pipe takes it
+        without waiting. True once the backlog is empty; False when the pipe is full or,
+        unless ``wait``, another process holds the write lock. A write that fails counts
+        its objects out of the queue and raises."""
+        backlog, counts, fd, limit = self._backlog, self._counts, self._wfd, _wire.IOV_MAX
+        while True:
+            with self._feed_lock:
+                if not backlog:
+                    return True
+                parts = [backlog.popleft()]
+                objs = [counts.popleft()]
+                size = len(parts[0])
+                while backlog and size < _WRITE_BYTES and len(parts) < limit:
+                    size += len(backlog[0])
+                    parts.append(backlog.popleft())
+                    objs.append(counts.popleft())
+            if not self._mid_frame and not (
+                    self._writing.acquire() if wait else self._writing.acquire_nowait()):
+                self._put_back(parts, objs)
+                return False
+            try:
+                written = _wire.write_some(fd, parts)
+            except BaseException:
+                self._mid_frame = False
+                self._writing.release()
+                for _ in range(sum(objs)):
+                    self._sem.release()
+                raise
+            done = 0
+            while done < len(parts) and written >= len(parts[done]):
+                written -= len(parts[done])
+                done += 1
+            if done or written:
+                # Cut inside a part, or after a part that completes no object (the head of a
+                # frame written from several parts): the frame goes on.
+                self._mid_frame = written > 0 or objs[done - 1] == 0
+            if not self._mid_frame:
+                self._writing.release()
+            if done < len(parts):
+                if written:
+                    parts[done] = memoryview(parts[done]).cast("B")[written:]
+                self._put_back(parts[done:], objs[done:])
+                return False
+
+    def _put_back(self, parts: list[Any], objs: list[int]) -> None:
+        """Return the unwritten ``parts`` to the front of the backlog."""
+        with self._feed_lock:
+            self._backlog.extendleft(reversed(parts))
+            self._counts.extendleft(reversed(objs))
+
+    def _write_failed(self, exc: Exception) -> None:
+        """Report a write that failed (its objects were counted out), as the stdlib's feeder
+        does."""
+        if self._ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
+            return
+        if util.is_exiting():
+            util.info("error in queue thread: %s", exc)
+            return
+        self._on_queue_feeder_error(exc, None)
 
     def _start_feeder(self) -> None:
         """Under the feed lock: start a feeder for the backlog (see ``_feed``)."""
         thread = threading.Thread(target=self._feed, name="QueueFeederThread", daemon=True)
         self._thread = thread
+        self._since_try = 0
         _feeding.add(self)
         thread.start()
         if self._exit_flush is None and not self._joincancelled:
@@ -477,52 +523,42 @@ class Queue(_stdlib.Queue):
                     if self._close_when_idle and not self._backlog:
                         self._close_pipe()
                     return
-                entries = list(self._backlog)
-                self._backlog.clear()
             try:
-                self._write_entries(entries)
+                if not _POSIX:
+                    self._send_messages()
+                    continue
+                with self._token:
+                    flushed = self._write_backlog(True)
+                if not flushed:
+                    self._wait_for_room()
             except Exception as exc:  # noqa: BLE001 (reported like the stdlib's feeder does)
-                if self._ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
-                    continue
-                if util.is_exiting():
-                    util.info("error in queue thread: %s", exc)
-                    continue
-                for entry in entries:  # not sent: count them out, as the stdlib does
-                    for _ in range(1 if type(entry) is bytes else entry.count):
-                        self._sem.release()
-                self._on_queue_feeder_error(exc, None)
+                self._write_failed(exc)
 
-    def _write_entries(self, entries: list[Any]) -> None:
-        payloads: list[bytes] = []
-        for entry in entries:
-            if type(entry) is bytes:
-                payloads.append(entry)
-            elif type(entry) is _Batch:
-                payloads += entry
-        if not _POSIX:  # message-mode pipes: one message per payload, no write lock
+    def _wait_for_room(self) -> None:
+        """Wait until the pipe takes more, or the backlog is gone (written by a putting
+        thread): the feeder waits without the writer token."""
+        step = 0.02
+        self._blocked = True
+        try:
+            while self._backlog and not select.select([], [self._wfd], [], step)[1]:
+                step = min(step * 2, 0.5)
+        finally:
+            self._blocked = False
+
+    def _send_messages(self) -> None:
+        """Windows (message-mode pipes): send the backlog's frames as one message each."""
+        with self._feed_lock:
+            entries, objs = list(self._backlog), sum(self._counts)
+            self._backlog.clear()
+            self._counts.clear()
+        try:
+            payloads, _, _ = _wire.split_frames(b"".join(entries))
             for payload in payloads:
                 self._writer.send_bytes(payload)
-            return
-        held = entries[0] if type(entries[0]) is _Held else None
-        if held is None:
-            self._writing.acquire()
-        try:
-            if held is not None:
-                self._write_all(held)
-            if payloads:
-                self._write_all(_parts(payloads))
-        finally:
-            self._writing.release()
-
-    def _write_all(self, parts: list[Any]) -> None:
-        """Write all of ``parts``, waiting for room in the pipe (``_blocked`` meanwhile)."""
-        fd = self._wfd
-        while parts := _write_some(fd, parts):
-            self._blocked = True
-            try:
-                select.select([], [fd], [])
-            finally:
-                self._blocked = False
+        except BaseException:
+            for _ in range(objs):
+                self._sem.release()
+            raise
 
     def _pause_feeder(self) -> None:
         """Before a fork: end the feeder once it wrote what it took (bounded: a feeder that
@@ -583,7 +619,7 @@ class Queue(_stdlib.Queue):
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Remove and return the oldest object; wait up to ``timeout``, else ``Empty``
         (never longer, whatever other processes do: see the class docstring)."""
-        return _ForkingPickler.loads(self._get_pickles(1, block, timeout)[0])
+        return _wire.loads(self._get_pickles(1, block, timeout)[0])
 
     def getMany(self, max_items: int, block: bool = True,
                 timeout: float | None = None) -> list[Any]:
@@ -740,9 +776,8 @@ class Queue(_stdlib.Queue):
             start, end = 0, end - start
         _POSITION.pack_into(view, 0, start, end)
         while True:
-            try:
-                got = os.readv(self._fd, [view[_BASE + end : _BASE + _BUFFER_BYTES]])
-            except BlockingIOError:
+            got = _wire.read_some(self._fd, view[_BASE + end : _BASE + _BUFFER_BYTES])
+            if got is None:
                 ready = self._wait_readable(deadline)
                 if ready is False:
                     return None
@@ -805,9 +840,8 @@ class Queue(_stdlib.Queue):
         rest = memoryview(payload)[have:]
         store_have = _HAVE.pack_into
         while rest:
-            try:
-                got = os.readv(self._fd, [rest])
-            except BlockingIOError:
+            got = _wire.read_some(self._fd, rest)
+            if got is None:
                 ready = self._wait_readable(deadline)
                 if ready is True:
                     continue
@@ -852,9 +886,8 @@ class Queue(_stdlib.Queue):
                 return self._read_rest(payload, have, deadline)
         util.info("queue: a reader died while reading an object of %d bytes: dropping it", n)
         while have < n:
-            try:
-                got = os.readv(self._fd, [memoryview(payload)[: n - have]])
-            except BlockingIOError:
+            got = _wire.read_some(self._fd, memoryview(payload)[: n - have])
+            if got is None:
                 ready = self._wait_readable(deadline)
                 if ready is False:
                     return None

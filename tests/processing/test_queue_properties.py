@@ -10,7 +10,9 @@ other processes. Invariant: every object arrives exactly once, in order per prod
 from __future__ import annotations
 
 import collections
+import pickle
 import select
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import processing
-from processing import Empty
+from processing import Empty, _wire
 from processing import queues as wire
 
 TIMEOUT = 60  # generous: a loaded machine can starve the feeder thread for seconds
@@ -33,7 +35,7 @@ BOUNDARIES = sorted({
     wire._MAX_FRAME, wire._BUFFER_BYTES, wire._WRITE_BYTES, 2 * wire._BUFFER_BYTES,
     4 * wire._BUFFER_BYTES, SMALL_BUFFER - wire._HEADER.size, SMALL_BUFFER, 2 * SMALL_BUFFER,
 })
-_PICKLE_OVERHEAD = len(wire._ForkingPickler.dumps(("p", 0, b"")))
+_PICKLE_OVERHEAD = len(pickle.dumps(("p", 0, b"")))
 
 
 def _sizes() -> st.SearchStrategy[int]:
@@ -53,8 +55,20 @@ def _batches() -> st.SearchStrategy[list[int]]:
                      st.lists(_sizes(), min_size=1, max_size=6))
 
 
-def _item(producer: str, seq: int, size: int) -> tuple:
-    return (producer, seq, bytes([seq % 251]) * max(0, size))
+def _item(producer: str, seq: int, size: int) -> Any:
+    """Object ``seq`` of ``producer``: a tuple, or for one size in three a bytes object (big
+    ones go out from their own bytes, see ``_wire.bytes_frame``)."""
+    data = bytes([seq % 251]) * max(0, size)
+    if size % 3 == 0:
+        return f"{producer}:{seq}:".encode() + data
+    return (producer, seq, data)
+
+
+def _fields(item: Any) -> tuple:
+    if type(item) is bytes:
+        producer, seq, data = item.split(b":", 2)
+        return producer.decode(), int(seq), data
+    return item
 
 
 class _QueueModel(RuleBasedStateMachine):
@@ -75,10 +89,10 @@ class _QueueModel(RuleBasedStateMachine):
             self.seq[producer] += 1
         return items
 
-    def _expect(self, items: list[tuple]) -> None:
-        for producer, seq, data in items:
+    def _expect(self, items: list[Any]) -> None:
+        for producer, seq, data in map(_fields, items):
             assert self.waiting[producer], f"got {producer}#{seq}, which nobody put"
-            want = self.waiting[producer].popleft()
+            want = _fields(self.waiting[producer].popleft())
             assert (producer, seq) == want[:2], f"got {producer}#{seq}, expected #{want[1]}"
             assert data == want[2], f"{producer}#{seq} arrived damaged"
 
@@ -159,10 +173,13 @@ class OneProcessSmallWire(OneProcess):
 
     def __init__(self) -> None:
         self._saved = {name: getattr(wire, name)
-                       for name in ("_BUFFER_BYTES", "_MAX_FRAME", "_WRITE_BYTES")}
+                       for name in ("_BUFFER_BYTES", "_MAX_FRAME", "_WRITE_BYTES", "_TRY_EVERY")}
+        self._direct = _wire.DIRECT_BYTES
+        _wire.DIRECT_BYTES = SMALL_BUFFER // 2
         wire._BUFFER_BYTES = SMALL_BUFFER
         wire._MAX_FRAME = SMALL_BUFFER - wire._HEADER.size
         wire._WRITE_BYTES = SMALL_BUFFER // 2
+        wire._TRY_EVERY = SMALL_BUFFER // 4
         super().__init__()
 
     def teardown(self) -> None:
@@ -171,6 +188,7 @@ class OneProcessSmallWire(OneProcess):
         finally:
             for name, value in self._saved.items():
                 setattr(wire, name, value)
+            _wire.DIRECT_BYTES = self._direct
 
 
 class OneProcessBuffered(OneProcess):
