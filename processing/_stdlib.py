@@ -14,3 +14,18 @@ from __future__ import annotations
 
 # Releases read for every entry unless its own ``checked:`` line says otherwise.
 CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
+
+
+# --- pool (processing.pool, processing.futures) ---
+
+
+def forking_pickler_reducers() -> dict:
+    """The live table of reducers registered with ``ForkingPickler.register`` (connections,
+    sockets, ...), for a pickler that pickles as ``ForkingPickler`` without copying it.
+
+    checked: ``ForkingPickler._extra_reducers``, a class-level dict that ``register()`` fills,
+    in multiprocessing/reduction.py of 3.9.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0, 3.14.
+    """
+    from multiprocessing.reduction import ForkingPickler
+
+    return ForkingPickler._extra_reducers

@@ -1,0 +1,216 @@
+"""How a pool's messages travel: pickling, frames and batches, and writes that never block.
+
+The one module of the pool that knows the bytes on the wire (``processing._wire`` is to
+replace its frame and pickler parts). A frame is the stdlib's connection message (``!i``
+length, or -1 and a ``!Q`` length), so a worker reads it with ``Connection.recv_bytes()``
+and writes its results with ``send_bytes()``. A frame to a worker holds a batch of task
+pickles, each preceded by its 4-byte little-endian length.
+
+The scheduler's side is made for one thread that must never wait on a worker:
+``FrameReader`` takes every result waiting on a connection in one read, and ``Outbox``
+writes what the connection accepts now and keeps the rest for when it is writable, so a
+worker blocked sending a result never deadlocks with a scheduler sending it a task.
+"""
+
+from __future__ import annotations
+
+import collections
+import copyreg
+import io
+import os
+import pickle
+import struct
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+from processing import _stdlib
+
+__all__ = [
+    "BLOCKING_SEND_LIMIT",
+    "Dumper",
+    "FrameReader",
+    "Outbox",
+    "batch_parts",
+    "loads",
+    "split_batch",
+]
+
+loads = pickle.loads
+
+_HEADER = struct.Struct("!i")
+_LONG_HEADER = struct.Struct("!Q")
+#: One read takes at most this much beyond what the message being read still needs.
+_READ_SIZE = 65536
+#: Frames smaller than this are joined into one buffer and written with one ``write()``.
+_JOIN_BELOW = 65536
+#: At most this many buffers go to one ``writev()`` (POSIX guarantees 16, Linux has 1024).
+_MAX_IOV = 512
+#: Where writes block (Windows pipes), the largest frame that may be sent to a busy worker:
+#: it must fit in the pipe's buffer while the worker is blocked writing a result.
+BLOCKING_SEND_LIMIT = 1 << 16
+
+
+class _Pickler(pickle.Pickler):
+    # ForkingPickler's reducers (connections, sockets ...) as a live view, without the copy
+    # of the whole table that ``ForkingPickler()`` makes on every call.
+    dispatch_table: ClassVar[Mapping] = collections.ChainMap(
+        _stdlib.forking_pickler_reducers(), copyreg.dispatch_table)
+
+
+class Dumper:
+    """Pickles like ``ForkingPickler.dumps`` but reuses one pickler: for the small messages
+    of a pool, setting up a pickler is most of the cost. One per thread."""
+
+    def __init__(self) -> None:
+        self._buf = io.BytesIO()
+        self._pickler = _Pickler(self._buf)
+
+    def __call__(self, obj: Any) -> bytes:
+        buf = self._buf
+        buf.seek(0)
+        buf.truncate()
+        try:
+            self._pickler.dump(obj)
+        finally:
+            # The memo holds every object just pickled: clear it now, not before the next
+            # call, so that a task's arguments are not kept alive after it was sent.
+            self._pickler.clear_memo()
+        return buf.getvalue()
+
+
+def _frame_header(size: int) -> bytes:
+    return _HEADER.pack(size) if size <= 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(size)
+
+
+def batch_parts(pickles: Sequence[bytes]) -> list[bytes]:
+    """The payload of one frame carrying ``pickles``: each after its 4-byte length."""
+    parts = []
+    for data in pickles:
+        parts.append(len(data).to_bytes(4, "little"))
+        parts.append(data)
+    return parts
+
+
+def split_batch(data: Any) -> Iterator[memoryview]:
+    """The pickles of one batch frame (the inverse of ``batch_parts``)."""
+    view = memoryview(data)
+    pos, end = 0, len(view)
+    while pos < end:
+        size = int.from_bytes(view[pos : pos + 4], "little")
+        yield view[pos + 4 : pos + 4 + size]
+        pos += 4 + size
+
+
+class FrameReader:
+    """Reads the frames a worker sent on ``conn``, as many as have arrived."""
+
+    __slots__ = ("_buf", "_conn", "_fd", "_need")
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._fd = conn.fileno()
+        self._buf = bytearray()  # the start of a frame not wholly received
+        self._need = 0  # how many more bytes that frame needs
+
+    @property
+    def partial(self) -> bool:
+        """Whether part of a frame has been read and the rest has not."""
+        return bool(self._buf)
+
+    def read(self) -> list[Any]:
+        """The payloads of the frames that have arrived; ``EOFError`` at the end."""
+        if sys.platform == "win32":
+            return [self._conn.recv_bytes()]
+        # One read takes every result waiting, where ``recv_bytes()`` would make two reads
+        # per result.
+        try:
+            chunk = os.read(self._fd, max(self._need, _READ_SIZE))
+        except BlockingIOError:
+            return []
+        if not chunk:
+            raise EOFError
+        data: Any = chunk
+        if self._buf:
+            self._buf += chunk
+            data = self._buf
+        messages, pos, end = [], 0, len(data)
+        while end - pos >= 4:
+            size, head = _HEADER.unpack_from(data, pos)[0], 4
+            if size == -1:
+                if end - pos < 12:
+                    break
+                size, head = _LONG_HEADER.unpack_from(data, pos + 4)[0], 12
+            if end - pos - head < size:
+                self._need = head + size - (end - pos)
+                break
+            messages.append(data[pos + head : pos + head + size])
+            pos += head + size
+        else:
+            self._need = 0
+        if data is self._buf:
+            del self._buf[:pos]
+        elif pos < end:
+            self._buf = bytearray(data[pos:])
+        return messages
+
+
+class Outbox:
+    """Frames on their way to a worker over ``conn``, written as the connection takes them.
+
+    On POSIX the scheduler's end of the connection is made non-blocking: ``send()`` writes
+    what fits now, and the scheduler calls ``flush()`` when the connection is writable
+    again. Where writes block (Windows), ``send()`` writes the whole frame, and
+    ``fits_busy()`` keeps frames that might not fit in the pipe from a busy worker.
+    """
+
+    __slots__ = ("_conn", "_fd", "_views", "pending")
+
+    blocking = sys.platform == "win32"
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._fd = conn.fileno()
+        self._views: collections.deque[memoryview] = collections.deque()
+        self.pending = 0  # bytes accepted by send() and not yet written
+        if not self.blocking:
+            os.set_blocking(self._fd, False)
+
+    def fits_busy(self, size: int) -> bool:
+        """Whether a frame of ``size`` bytes may be sent to a worker that is running a task."""
+        return not self.blocking or size <= BLOCKING_SEND_LIMIT
+
+    def send(self, parts: list[bytes]) -> bool:
+        """Send one frame whose payload is ``parts`` joined; True if it is all written,
+        False if some waits for ``flush()``. ``OSError`` if the connection broke."""
+        size = sum(map(len, parts))
+        if self.blocking:
+            self._conn.send_bytes(b"".join(parts))
+            return True
+        header = _frame_header(size)
+        if size < _JOIN_BELOW:
+            self._views.append(memoryview(header + b"".join(parts)))
+        else:
+            self._views.append(memoryview(header))
+            self._views.extend(memoryview(part) for part in parts if part)
+        self.pending += len(header) + size
+        return self.flush()
+
+    def flush(self) -> bool:
+        """Write what the connection accepts now; True once nothing is left to write."""
+        views = self._views
+        while views:
+            try:
+                if len(views) == 1:
+                    written = os.write(self._fd, views[0])
+                else:
+                    batch = [views[i] for i in range(min(len(views), _MAX_IOV))]
+                    written = os.writev(self._fd, batch)
+            except BlockingIOError:
+                return False
+            self.pending -= written
+            while written and written >= len(views[0]):
+                written -= len(views.popleft())
+            if written:
+                views[0] = views[0][written:]
+        return True
