@@ -315,11 +315,17 @@ class Scheduler:
         """Give pending tasks to workers: every idle worker one first, then fill up."""
         if self.state not in (RUN, CLOSE) or not self._pending:
             return
-        batches: dict[Worker, list] = {w: [] for w in self.workers if w.lost is None}
-        self._fill_levels(batches, self._depth())
-        for worker, batch in batches.items():
-            if batch:
-                self._send(worker, batch)
+        workers = [w for w in self.workers if w.lost is None]
+        # An idle worker's first task goes at once; pickling the rest of a large map
+        # before sending anything would leave every worker waiting.
+        for depth in (1, self._depth()):
+            batches: dict[Worker, list] = {worker: [] for worker in workers}
+            self._fill_levels(batches, depth)
+            for worker, batch in batches.items():
+                if batch:
+                    self._send(worker, batch)
+            if not self._pending:
+                return
 
     def _fill_levels(self, batches: dict[Worker, list], depth: int) -> None:
         for level in range(depth):
