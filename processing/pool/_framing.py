@@ -160,11 +160,13 @@ class Outbox:
 
     On POSIX the scheduler's end of the connection is made non-blocking: ``send()`` writes
     what fits now, and the scheduler calls ``flush()`` when the connection is writable
-    again. Where writes block (Windows), ``send()`` writes the whole frame, and
-    ``fits_busy()`` keeps frames that might not fit in the pipe from a busy worker.
+    again, or ``flush(block=True)`` when it knows the worker is reading (a wait in the
+    kernel costs less than a wake-up of the scheduler for each socket buffer's worth).
+    Where writes block (Windows), ``send()`` writes the whole frame, and ``fits_busy()``
+    keeps frames that might not fit in the pipe from a busy worker.
     """
 
-    __slots__ = ("_conn", "_fd", "_views", "pending")
+    __slots__ = ("_accepted", "_conn", "_fd", "_frames", "_views", "_written", "unsent_tasks")
 
     blocking = sys.platform == "win32"
 
@@ -172,17 +174,27 @@ class Outbox:
         self._conn = conn
         self._fd = conn.fileno()
         self._views: collections.deque[memoryview] = collections.deque()
-        self.pending = 0  # bytes accepted by send() and not yet written
+        # Frames not wholly written: (the byte count at their end, the tasks they carry).
+        self._frames: collections.deque[tuple[int, int]] = collections.deque()
+        self._accepted = 0  # bytes accepted by send(), ever
+        self._written = 0  # bytes written, ever
+        self.unsent_tasks = 0  # tasks in frames not wholly written
         if not self.blocking:
             os.set_blocking(self._fd, False)
+
+    @property
+    def pending(self) -> int:
+        """Bytes accepted by ``send()`` and not yet written."""
+        return self._accepted - self._written
 
     def fits_busy(self, size: int) -> bool:
         """Whether a frame of ``size`` bytes may be sent to a worker that is running a task."""
         return not self.blocking or size <= BLOCKING_SEND_LIMIT
 
-    def send(self, parts: list[bytes]) -> bool:
-        """Send one frame whose payload is ``parts`` joined; True if it is all written,
-        False if some waits for ``flush()``. ``OSError`` if the connection broke."""
+    def send(self, parts: list[bytes], tasks: int = 0) -> bool:
+        """Send one frame whose payload is ``parts`` joined, carrying ``tasks`` tasks; True
+        if it is all written, False if some waits for ``flush()``. ``OSError`` if the
+        connection broke."""
         size = sum(map(len, parts))
         if self.blocking:
             self._conn.send_bytes(b"".join(parts))
@@ -193,24 +205,52 @@ class Outbox:
         else:
             self._views.append(memoryview(header))
             self._views.extend(memoryview(part) for part in parts if part)
-        self.pending += len(header) + size
+        self._accepted += len(header) + size
+        self._frames.append((self._accepted, tasks))
+        self.unsent_tasks += tasks
         return self.flush()
 
-    def flush(self) -> bool:
-        """Write what the connection accepts now; True once nothing is left to write."""
-        views = self._views
-        while views:
+    def flush(self, block: bool = False) -> bool:
+        """Write what the connection accepts now; True once nothing is left to write.
+
+        With ``block``, first wait until the first frame not yet written is, and only that
+        one: a worker that reads it then runs its tasks and writes their results, and will
+        not read a frame behind it until the scheduler has read those.
+        """
+        if block and self._frames:
+            os.set_blocking(self._fd, True)
             try:
-                if len(views) == 1:
-                    written = os.write(self._fd, views[0])
+                self._write(self._frames[0][0])
+            finally:
+                os.set_blocking(self._fd, False)
+        self._write()
+        return not self._views
+
+    def _write(self, upto: int | None = None) -> None:
+        """Write the views (until byte ``upto`` of all ever sent: a frame's end, so the
+        views split there) until the connection takes no more."""
+        views = self._views
+        while views and (upto is None or self._written < upto):
+            batch = []
+            room = None if upto is None else upto - self._written
+            for view in views:
+                if len(batch) == _MAX_IOV or (room is not None and room <= 0):
+                    break
+                batch.append(view)
+                if room is not None:
+                    room -= len(view)
+            try:
+                if len(batch) == 1:
+                    written = os.write(self._fd, batch[0])
                 else:
-                    batch = [views[i] for i in range(min(len(views), _MAX_IOV))]
                     written = os.writev(self._fd, batch)
             except BlockingIOError:
-                return False
-            self.pending -= written
+                break
+            self._written += written
             while written and written >= len(views[0]):
                 written -= len(views.popleft())
             if written:
                 views[0] = views[0][written:]
-        return True
+        frames = self._frames
+        while frames and frames[0][0] <= self._written:
+            self.unsent_tasks -= frames.popleft()[1]

@@ -361,26 +361,37 @@ class Scheduler:
         worker.held.extend(tasks)
         self._timed += sum(task.timeout is not None for task in tasks)
         try:
-            if not worker.outbox.send(parts):
-                self._poller.watch_writable(worker.conn, self._on_writable_for(worker))
+            worker.outbox.send(parts, len(tasks))
         except OSError:
             self._lose(worker, "its connection to the pool broke")
+            return
+        self._write_rest(worker)
 
-    def _on_writable_for(self, worker: Worker) -> Callable[[], None]:
-        return functools.partial(self._on_writable, worker)
+    def _write_rest(self, worker: Worker, flush: bool = False) -> None:
+        """Write what ``worker``'s outbox still holds: now if the worker is reading, else
+        as its connection becomes writable."""
+        outbox = worker.outbox
+        try:
+            if flush:
+                outbox.flush()
+            if outbox.pending and outbox.unsent_tasks == len(worker.held):
+                # The worker has answered every task it has received, so it is reading:
+                # it takes a whole frame before it writes anything, and waiting for it to
+                # take the rest cannot deadlock with its writing a result.
+                outbox.flush(block=True)
+        except OSError:
+            self._poller.watch_writable(worker.conn, None)
+            self._lose(worker, "its connection to the pool broke")
+            return
+        self._poller.watch_writable(
+            worker.conn,
+            functools.partial(self._on_writable, worker) if outbox.pending else None)
 
     def _on_writable(self, worker: Worker) -> None:
         """The rest of what ``worker`` was sent can be written (some of it, at least)."""
         if worker.conn.closed:
             return
-        try:
-            flushed = worker.outbox.flush()
-        except OSError:
-            self._poller.watch_writable(worker.conn, None)
-            self._lose(worker, "its connection to the pool broke")
-            return
-        if flushed:
-            self._poller.watch_writable(worker.conn, None)
+        self._write_rest(worker, flush=True)
         if self._pending:
             self._refill(worker)
 
@@ -402,6 +413,8 @@ class Scheduler:
             return
         for data in messages:
             self._handle(worker, data)
+        if worker.outbox.pending and not worker.conn.closed:
+            self._write_rest(worker)
         if self._pending:
             self._refill(worker)
 
@@ -549,11 +562,10 @@ class Scheduler:
                 self._stopping = True
                 for worker in self.workers:
                     try:
-                        if not worker.outbox.send([STOP]):
-                            self._poller.watch_writable(worker.conn,
-                                                        self._on_writable_for(worker))
+                        worker.outbox.send([STOP])
                     except OSError:
-                        pass
+                        continue
+                    self._write_rest(worker)
             return not self.workers
         if self.state == TERMINATE:
             self._abort_all(lambda: ProcessError("the pool was terminated before this task "

@@ -10,6 +10,7 @@ and the socket buffer.
 
 from __future__ import annotations
 
+import itertools
 import os
 import select
 import sys
@@ -97,16 +98,20 @@ def test_outbox_frames_arrive_whole_and_in_order_however_the_writes_split(batche
             received.append(theirs.recv_bytes())
 
     try:
-        complete = True
         for batch in payloads:
-            complete = outbox.send(batch_parts(batch)) and complete
-        assert outbox.pending >= 0
+            outbox.send(batch_parts(batch), len(batch))
+        # The frames still (partly) in the outbox carry the tasks it counts as unsent.
+        ends = list(itertools.accumulate(4 + len(b"".join(batch_parts(batch)))
+                                         for batch in payloads))
+        written = ends[-1] - outbox.pending
+        assert outbox.unsent_tasks == sum(
+            len(batch) for end, batch in zip(ends, payloads) if end > written)
         thread = threading.Thread(target=read)
         thread.start()
         while not outbox.flush():
             assert select.select([], [ours.fileno()], [], 10)[1], "the reader stopped reading"
         thread.join(30)
-        assert outbox.pending == 0
+        assert outbox.pending == 0 and outbox.unsent_tasks == 0
         assert received == [b"".join(batch_parts(batch)) for batch in payloads]
     finally:
         ours.close()
@@ -122,6 +127,63 @@ def test_outbox_never_blocks_on_a_reader_that_does_not_read():
         assert outbox.send([bytes(16 << 20)]) is False
         assert 0 < outbox.pending <= (16 << 20) + 4
         assert outbox.flush() is False
+    finally:
+        ours.close()
+        theirs.close()
+
+
+@posix_only
+@pytest.mark.parametrize("size", [0, 100, 300_000, 8 << 20])
+def test_a_blocking_flush_writes_everything_to_a_reader_and_stays_non_blocking(size):
+    ours, theirs = Pipe(duplex=True)
+    outbox = Outbox(ours)
+    payload = _payload(7, size)
+    thread = threading.Thread(target=lambda: received.append(theirs.recv_bytes()))
+    received: list[bytes] = []
+    thread.start()
+    try:
+        outbox.send([payload], 1)
+        assert outbox.flush(block=True)
+        thread.join(30)
+        assert received == [payload]
+        assert outbox.pending == 0 and outbox.unsent_tasks == 0
+        assert not os.get_blocking(ours.fileno())
+    finally:
+        ours.close()
+        theirs.close()
+
+
+@posix_only
+@pytest.mark.parametrize("size", [10, 300_000, 4 << 20])
+def test_a_blocking_flush_stops_at_the_end_of_the_frame_being_read(size):
+    """A worker reads one frame, then writes its results before it reads the next: a
+    blocking flush that went on into the next frame would wait for it forever."""
+    ours, theirs = Pipe(duplex=True)
+    outbox = Outbox(ours)
+    first, second, answer = _payload(1, size), _payload(2, size), bytes(8 << 20)
+    received: list[bytes] = []
+
+    def worker():
+        received.append(theirs.recv_bytes())
+        theirs.send_bytes(answer)
+        received.append(theirs.recv_bytes())
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    try:
+        outbox.send([first], 1)
+        outbox.send([second], 1)
+        outbox.flush(block=True)
+        assert outbox.unsent_tasks <= 1
+        frames, answers = FrameReader(ours), []
+        while not answers:  # read as the scheduler does: the connection is non-blocking
+            assert ours.poll(30), "the worker did not answer"
+            answers.extend(frames.read())
+        assert answers == [answer]
+        while not outbox.flush():
+            assert select.select([], [ours.fileno()], [], 10)[1], "the reader stopped reading"
+        thread.join(30)
+        assert received == [first, second]
     finally:
         ours.close()
         theirs.close()
