@@ -31,6 +31,7 @@ __all__ = [
     "Dumper",
     "FrameReader",
     "Outbox",
+    "PartsDumper",
     "batch_parts",
     "loads",
     "split_batch",
@@ -79,16 +80,50 @@ class Dumper:
         return buf.getvalue()
 
 
+class _Sink:
+    """The file a ``PartsDumper``'s pickler writes to: it keeps what it is given."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: Any) -> int:
+        # The pickler hands over its frames, and large bytes objects as they are: kept, not
+        # copied. Anything mutable is copied, as it could change before it is written.
+        self.parts.append(data if type(data) is bytes else bytes(data))
+        return len(data)
+
+
+class PartsDumper:
+    """Pickles like ``Dumper``, into the list of buffers that make the pickle: a large
+    ``bytes`` object in what is pickled is one of them, not a copy. One per thread."""
+
+    def __init__(self) -> None:
+        self._sink = _Sink()
+        self._pickler = _Pickler(self._sink)
+
+    def __call__(self, obj: Any) -> list[bytes]:
+        sink = self._sink
+        try:
+            self._pickler.dump(obj)
+        finally:
+            self._pickler.clear_memo()  # as ``Dumper``'s: keep nothing of ``obj`` alive
+            parts, sink.parts = sink.parts, []
+        return parts
+
+
 def _frame_header(size: int) -> bytes:
     return _HEADER.pack(size) if size <= 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(size)
 
 
-def batch_parts(pickles: Sequence[bytes]) -> list[bytes]:
-    """The payload of one frame carrying ``pickles``: each after its 4-byte length."""
+def batch_parts(pickles: Sequence[Sequence[bytes]]) -> list[bytes]:
+    """The payload of one frame carrying ``pickles`` (each as the buffers that make it, as
+    ``PartsDumper`` gives them): each after its 4-byte length."""
     parts = []
-    for data in pickles:
-        parts.append(len(data).to_bytes(4, "little"))
-        parts.append(data)
+    for buffers in pickles:
+        parts.append(sum(map(len, buffers)).to_bytes(4, "little"))
+        parts.extend(buffers)
     return parts
 
 

@@ -22,7 +22,7 @@ from multiprocessing import ProcessError, TimeoutError
 from typing import Any, Callable
 
 from processing.pool._errors import BrokenPoolError, WorkerLostError, summary
-from processing.pool._framing import Dumper, batch_parts, loads
+from processing.pool._framing import PartsDumper, batch_parts, loads
 from processing.pool._jobs import IMapSource, Job
 from processing.pool._messages import (
     STOP,
@@ -80,7 +80,7 @@ class Scheduler:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._poller = Poller()
-        self._dumps = Dumper()
+        self._dumps = PartsDumper()
         self._poller.add(self._wake_r, self._on_wake)
         self._pending: collections.deque[Any] = collections.deque()  # Tasks, IMapSources
         self.jobs: dict[int, Job] = {}  # submitted and not finished, by job key
@@ -271,8 +271,8 @@ class Scheduler:
         """How many tasks a worker may hold: several when tasks are short, else one."""
         return _MAX_DEPTH if self._run_time < _SHORT_TASK else 1
 
-    def _take(self) -> tuple[Task, bytes] | None:
-        """The next task to send, with its pickle. A task that cannot be pickled fails here,
+    def _take(self) -> tuple[Task, list[bytes]] | None:
+        """The next task to send, with its pickle (as buffers). A task that cannot be pickled fails here,
         and one whose job does not want it any more (a cancelled future) is dropped, so
         what is taken is always sent."""
         pending, dumps = self._pending, self._dumps
@@ -294,13 +294,14 @@ class Scheduler:
                 job.deliver(task.index, False, _unpicklable_task(task.call, exc))
         return None
 
-    def _has_room(self, worker: Worker, batch: list[tuple[Task, bytes]], depth: int) -> bool:
+    def _has_room(self, worker: Worker, batch: list[tuple[Task, list[bytes]]], depth: int) -> bool:
         """Whether ``worker`` may be given one more task on top of ``batch``."""
         if worker.budget == 0 or len(worker.held) + len(batch) >= depth:
             return False
-        return worker.outbox.pending + sum(len(data) for _, data in batch) < _OUTBOX_LIMIT
+        size = sum(len(part) for _, parts in batch for part in parts)
+        return worker.outbox.pending + size < _OUTBOX_LIMIT
 
-    def _take_for(self, worker: Worker, batch: list[tuple[Task, bytes]]) -> bool:
+    def _take_for(self, worker: Worker, batch: list[tuple[Task, list[bytes]]]) -> bool:
         """Add the next pending task to ``batch`` for ``worker``, counted against its
         maxtasksperchild budget; False when nothing is pending."""
         taken = self._take()
@@ -341,15 +342,15 @@ class Scheduler:
         depth = self._depth()
         if len(worker.held) > depth // 2 or worker.lost is not None:
             return
-        batch: list[tuple[Task, bytes]] = []
+        batch: list[tuple[Task, list[bytes]]] = []
         while self._has_room(worker, batch, depth) and self._take_for(worker, batch):
             pass
         if batch:
             self._send(worker, batch)
 
-    def _send(self, worker: Worker, batch: list[tuple[Task, bytes]]) -> None:
+    def _send(self, worker: Worker, batch: list[tuple[Task, list[bytes]]]) -> None:
         tasks = [task for task, _ in batch]
-        parts = batch_parts([data for _, data in batch])
+        parts = batch_parts([pickle for _, pickle in batch])
         if worker.held and not worker.outbox.fits_busy(sum(map(len, parts))):
             # Too big to send while the worker is busy: it goes when the worker is idle.
             self._pending.extendleft(reversed(tasks))

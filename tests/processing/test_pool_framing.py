@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import select
 import sys
 import threading
@@ -21,7 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from processing.connection import Pipe
-from processing.pool._framing import FrameReader, Outbox, batch_parts, split_batch
+from processing.pool._framing import (
+    Dumper,
+    FrameReader,
+    Outbox,
+    PartsDumper,
+    batch_parts,
+    split_batch,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -77,8 +85,23 @@ def test_reader_reports_the_end_of_the_connection():
 @given(sizes=st.lists(SIZES, min_size=1, max_size=8))
 def test_split_batch_returns_each_pickle_of_a_batch(sizes):
     payloads = [_payload(i, size) for i, size in enumerate(sizes)]
-    batch = b"".join(batch_parts(payloads))
+    batch = b"".join(batch_parts([[p] for p in payloads]))
     assert [bytes(view) for view in split_batch(batch)] == payloads
+
+
+@settings(max_examples=150, deadline=None)
+@given(sizes=st.lists(SIZES, min_size=0, max_size=6), mutable=st.booleans())
+def test_parts_dumper_pickles_as_dumper_keeping_large_bytes_as_they_are(sizes, mutable):
+    items = [_payload(i, size) for i, size in enumerate(sizes)]
+    obj = (1, [bytearray(item) for item in items] if mutable else items, {"k": "v"})
+    parts = PartsDumper()(obj)
+    assert all(type(part) is bytes for part in parts)
+    assert b"".join(parts) == Dumper()(obj)
+    assert pickle.loads(b"".join(parts)) == obj
+    kept = {id(part) for part in parts}
+    for item in obj[1]:
+        # A large bytes object goes out as itself; a mutable buffer is copied.
+        assert (id(item) in kept) == (not mutable and len(item) >= _READ)
 
 
 @posix_only
@@ -99,9 +122,9 @@ def test_outbox_frames_arrive_whole_and_in_order_however_the_writes_split(batche
 
     try:
         for batch in payloads:
-            outbox.send(batch_parts(batch), len(batch))
+            outbox.send(batch_parts([[p] for p in batch]), len(batch))
         # The frames still (partly) in the outbox carry the tasks it counts as unsent.
-        ends = list(itertools.accumulate(4 + len(b"".join(batch_parts(batch)))
+        ends = list(itertools.accumulate(4 + sum(map(len, batch_parts([[p] for p in batch])))
                                          for batch in payloads))
         written = ends[-1] - outbox.pending
         assert outbox.unsent_tasks == sum(
@@ -112,7 +135,7 @@ def test_outbox_frames_arrive_whole_and_in_order_however_the_writes_split(batche
             assert select.select([], [ours.fileno()], [], 10)[1], "the reader stopped reading"
         thread.join(30)
         assert outbox.pending == 0 and outbox.unsent_tasks == 0
-        assert received == [b"".join(batch_parts(batch)) for batch in payloads]
+        assert received == [b"".join(batch_parts([[p] for p in batch])) for batch in payloads]
     finally:
         ours.close()
         theirs.close()
