@@ -43,6 +43,8 @@ _HEADER = struct.Struct("!i")
 _LONG_HEADER = struct.Struct("!Q")
 #: One read takes at most this much beyond what the message being read still needs.
 _READ_SIZE = 65536
+#: A frame at least this long is read into a buffer of its own, not cut out of reads.
+_BIG_FRAME = 4 * _READ_SIZE
 #: Frames smaller than this are joined into one buffer and written with one ``write()``.
 _JOIN_BELOW = 65536
 #: At most this many buffers go to one ``writev()`` (POSIX guarantees 16, Linux has 1024).
@@ -138,25 +140,33 @@ def split_batch(data: Any) -> Iterator[memoryview]:
 
 
 class FrameReader:
-    """Reads the frames a worker sent on ``conn``, as many as have arrived."""
+    """Reads the frames a worker sent on ``conn``, as many as have arrived.
 
-    __slots__ = ("_buf", "_conn", "_fd", "_need")
+    Small frames are cut out of 64 KiB reads; a large one is read straight into a buffer of
+    its size, which is the message handed out (no copy of it in between).
+    """
+
+    __slots__ = ("_big", "_buf", "_conn", "_fd", "_got", "_need")
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
         self._fd = conn.fileno()
-        self._buf = bytearray()  # the start of a frame not wholly received
+        self._buf = bytearray()  # the start of a small frame not wholly received
         self._need = 0  # how many more bytes that frame needs
+        self._big: bytearray | None = None  # the payload of a large frame being received
+        self._got = 0  # how much of it has been
 
     @property
     def partial(self) -> bool:
         """Whether part of a frame has been read and the rest has not."""
-        return bool(self._buf)
+        return bool(self._buf) or self._big is not None
 
     def read(self) -> list[Any]:
         """The payloads of the frames that have arrived; ``EOFError`` at the end."""
         if sys.platform == "win32":
             return [self._conn.recv_bytes()]
+        if self._big is not None:
+            return self._read_big(self._big)
         # One read takes every result waiting, where ``recv_bytes()`` would make two reads
         # per result.
         try:
@@ -177,7 +187,13 @@ class FrameReader:
                     break
                 size, head = _LONG_HEADER.unpack_from(data, pos + 4)[0], 12
             if end - pos - head < size:
-                self._need = head + size - (end - pos)
+                if size >= _BIG_FRAME:
+                    self._big = bytearray(size)
+                    self._got = end - pos - head
+                    self._big[: self._got] = memoryview(data)[pos + head : end]
+                    pos = end
+                else:
+                    self._need = head + size - (end - pos)
                 break
             messages.append(data[pos + head : pos + head + size])
             pos += head + size
@@ -188,6 +204,19 @@ class FrameReader:
         elif pos < end:
             self._buf = bytearray(data[pos:])
         return messages
+
+    def _read_big(self, big: bytearray) -> list[Any]:
+        try:
+            got = os.readv(self._fd, [memoryview(big)[self._got :]])
+        except BlockingIOError:
+            return []
+        if not got:
+            raise EOFError
+        self._got += got
+        if self._got < len(big):
+            return []
+        self._big = None
+        return [big]
 
 
 class Outbox:

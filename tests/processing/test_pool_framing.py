@@ -35,8 +35,9 @@ pytestmark = pytest.mark.timeout(120)
 
 _READ = 65536
 _EDGES = [0, 1, 3, 4, 5, 8, 12, _READ - 12, _READ - 5, _READ - 4, _READ - 1, _READ, _READ + 1,
-          _READ + 4, 2 * _READ - 4, 2 * _READ + 3, 300_000, 1 << 20]
-SIZES = st.one_of(st.sampled_from(_EDGES), st.integers(0, 64), st.integers(0, 3 * _READ))
+          _READ + 4, 2 * _READ - 4, 2 * _READ + 3, 4 * _READ - 1, 4 * _READ, 4 * _READ + 1,
+          300_000, 1 << 20]
+SIZES = st.one_of(st.sampled_from(_EDGES), st.integers(0, 64), st.integers(0, 5 * _READ))
 posix_only = pytest.mark.skipif(sys.platform == "win32",
                                 reason="Windows reads and writes one whole message at a time")
 
