@@ -265,11 +265,27 @@ class Outbox:
             return True
         header = _frame_header(size)
         if size < _JOIN_BELOW:
-            self._views.append(memoryview(header + b"".join(parts)))
+            data = header + b"".join(parts)
+            if not self._views:  # the common case: one write, nothing to keep
+                try:
+                    written = os.write(self._fd, data)
+                except BlockingIOError:
+                    written = 0
+                self._accepted += len(data)
+                self._written += written
+                if written == len(data):
+                    return True
+                data = data[written:]
+            else:
+                self._accepted += len(data)
+            self._views.append(memoryview(data))
+            self._frames.append((self._accepted, tasks))
+            self.unsent_tasks += tasks
+            return self.flush()
         else:
             self._views.append(memoryview(header))
             self._views.extend(memoryview(part) for part in parts if part)
-        self._accepted += len(header) + size
+            self._accepted += len(header) + size
         self._frames.append((self._accepted, tasks))
         self.unsent_tasks += tasks
         return self.flush()

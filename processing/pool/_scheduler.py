@@ -55,6 +55,22 @@ _OUTBOX_LIMIT = 1 << 20
 _HEARTBEAT = 0.5
 
 
+class _Batch:
+    """The tasks taken for one worker, to go to it in one frame, and their pickles' size."""
+
+    __slots__ = ("pickles", "size", "tasks")
+
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+        self.pickles: list[list[bytes]] = []
+        self.size = 0
+
+    def add(self, task: Task, pickle: list[bytes]) -> None:
+        self.tasks.append(task)
+        self.pickles.append(pickle)
+        self.size += sum(map(len, pickle))
+
+
 class Scheduler:
     """The pool's state and its thread; the ``Pool`` object is only its face.
 
@@ -272,9 +288,9 @@ class Scheduler:
         return _MAX_DEPTH if self._run_time < _SHORT_TASK else 1
 
     def _take(self) -> tuple[Task, list[bytes]] | None:
-        """The next task to send, with its pickle (as buffers). A task that cannot be pickled fails here,
-        and one whose job does not want it any more (a cancelled future) is dropped, so
-        what is taken is always sent."""
+        """The next task to send, with its pickle (as buffers). A task that cannot be
+        pickled fails here, and one whose job does not want it any more (a cancelled
+        future) is dropped, so what is taken is always sent."""
         pending, dumps = self._pending, self._dumps
         while pending:
             head = pending[0]
@@ -294,14 +310,13 @@ class Scheduler:
                 job.deliver(task.index, False, _unpicklable_task(task.call, exc))
         return None
 
-    def _has_room(self, worker: Worker, batch: list[tuple[Task, list[bytes]]], depth: int) -> bool:
+    def _has_room(self, worker: Worker, batch: _Batch, depth: int) -> bool:
         """Whether ``worker`` may be given one more task on top of ``batch``."""
-        if worker.budget == 0 or len(worker.held) + len(batch) >= depth:
+        if worker.budget == 0 or len(worker.held) + len(batch.tasks) >= depth:
             return False
-        size = sum(len(part) for _, parts in batch for part in parts)
-        return worker.outbox.pending + size < _OUTBOX_LIMIT
+        return worker.outbox.pending + batch.size < _OUTBOX_LIMIT
 
-    def _take_for(self, worker: Worker, batch: list[tuple[Task, list[bytes]]]) -> bool:
+    def _take_for(self, worker: Worker, batch: _Batch) -> bool:
         """Add the next pending task to ``batch`` for ``worker``, counted against its
         maxtasksperchild budget; False when nothing is pending."""
         taken = self._take()
@@ -309,7 +324,7 @@ class Scheduler:
             return False
         if worker.budget is not None:
             worker.budget -= 1
-        batch.append(taken)
+        batch.add(*taken)
         return True
 
     def _dispatch(self) -> None:
@@ -320,18 +335,18 @@ class Scheduler:
         # An idle worker's first task goes at once; pickling the rest of a large map
         # before sending anything would leave every worker waiting.
         for depth in (1, self._depth()):
-            batches: dict[Worker, list] = {worker: [] for worker in workers}
+            batches = {worker: _Batch() for worker in workers}
             self._fill_levels(batches, depth)
             for worker, batch in batches.items():
-                if batch:
+                if batch.tasks:
                     self._send(worker, batch)
             if not self._pending:
                 return
 
-    def _fill_levels(self, batches: dict[Worker, list], depth: int) -> None:
+    def _fill_levels(self, batches: dict[Worker, _Batch], depth: int) -> None:
         for level in range(depth):
             for worker, batch in batches.items():
-                if len(worker.held) + len(batch) > level or not self._has_room(
+                if len(worker.held) + len(batch.tasks) > level or not self._has_room(
                         worker, batch, depth):
                     continue
                 if not self._take_for(worker, batch):
@@ -342,16 +357,16 @@ class Scheduler:
         depth = self._depth()
         if len(worker.held) > depth // 2 or worker.lost is not None:
             return
-        batch: list[tuple[Task, list[bytes]]] = []
+        batch = _Batch()
         while self._has_room(worker, batch, depth) and self._take_for(worker, batch):
             pass
-        if batch:
+        if batch.tasks:
             self._send(worker, batch)
 
-    def _send(self, worker: Worker, batch: list[tuple[Task, list[bytes]]]) -> None:
-        tasks = [task for task, _ in batch]
-        parts = batch_parts([pickle for _, pickle in batch])
-        if worker.held and not worker.outbox.fits_busy(sum(map(len, parts))):
+    def _send(self, worker: Worker, batch: _Batch) -> None:
+        tasks = batch.tasks
+        parts = batch_parts(batch.pickles)
+        if worker.held and not worker.outbox.fits_busy(batch.size + 4 * len(tasks)):
             # Too big to send while the worker is busy: it goes when the worker is idle.
             self._pending.extendleft(reversed(tasks))
             if worker.budget is not None:
