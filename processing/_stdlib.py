@@ -606,7 +606,7 @@ def process_target(process_obj: Any) -> Any:
     return getattr(process_obj, "_target", None)
 
 
-# --- wire (_wire, connection, queues, ownedlock) ---
+# --- wire (_wire, connection, queues, ownedlock, pool/_framing) ---
 
 
 def forking_pickler_reducers() -> dict:
@@ -703,3 +703,5 @@ def windows_pipe_access(readable: bool, writable: bool) -> int:
 
     return (_winapi.FILE_GENERIC_READ if readable else 0) | (
         _winapi.FILE_GENERIC_WRITE if writable else 0)
+
+

@@ -20,7 +20,8 @@ from concurrent.futures import Executor, Future, InvalidStateError
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from processing.pool import BrokenPoolError, Pool, WorkerLostError, _Job
+from processing.pool import BrokenPoolError, Pool, WorkerLostError
+from processing.pool._jobs import Job
 
 __all__ = ["BrokenProcessPool", "ProcessPoolExecutor"]
 
@@ -57,10 +58,10 @@ def _broken_error(message: str, cause: BaseException | None) -> BrokenProcessPoo
     return error
 
 
-class _FutureJob(_Job):
+class _FutureJob(Job):
     """The pool job of one submitted call: it settles the call's future."""
 
-    _claims = True
+    claims = True
 
     def __init__(self, state: _State, future: Future) -> None:
         super().__init__(state.core.jobs)
@@ -68,28 +69,28 @@ class _FutureJob(_Job):
         self._future = future
         self._claimed = False
 
-    def _claim(self) -> bool:
-        # Called by the manager thread just before it hands the call to a worker.
+    def claim(self) -> bool:
+        # Called by the scheduler thread just before it hands the call to a worker.
         if self._claimed:
             return True  # taken before, then put back to be sent later
         self._claimed = True
-        if self._key not in self._jobs:
+        if self.key not in self._jobs:
             return False  # already failed (the pool broke while it waited)
         try:
             if self._future.set_running_or_notify_cancel():
                 return True
         except RuntimeError:
             pass  # failed by another thread between the check above and now
-        self._jobs.pop(self._key, None)
+        self._jobs.pop(self.key, None)
         return False
 
-    def _deliver(self, index: int, success: bool, value: Any) -> None:
+    def deliver(self, index: int, success: bool, value: Any) -> None:
         if isinstance(value, (WorkerLostError, BrokenPoolError)) and not success:
             self._state.break_with(
                 f"a worker of the pool ended abruptly, so the executor cannot be used any "
                 f"more: {value}", value)
             return
-        if self._jobs.pop(self._key, None) is None:
+        if self._jobs.pop(self.key, None) is None:
             return
         try:
             if success:
@@ -99,12 +100,12 @@ class _FutureJob(_Job):
         except InvalidStateError:
             pass  # cancelled before it was handed to a worker
 
-    def _abort(self, error: BaseException) -> None:
+    def abort(self, error: BaseException) -> None:
         self._state.break_with(f"the process pool stopped before this call finished: {error}",
                                error)
 
     def _fail(self, error: BaseException) -> None:
-        if self._jobs.pop(self._key, None) is None:
+        if self._jobs.pop(self.key, None) is None:
             return
         try:
             self._future.set_exception(error)
@@ -188,7 +189,7 @@ class ProcessPoolExecutor(Executor):
         if cancel_futures:
             for job in list(state.core.jobs.values()):
                 if isinstance(job, _FutureJob) and job._future.cancel():
-                    state.core.jobs.pop(job._key, None)
+                    state.core.jobs.pop(job.key, None)
         self._finalizer.detach()
         _unfinished.discard(state.core)
         _close_pool(state.core, wait)

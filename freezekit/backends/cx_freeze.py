@@ -139,7 +139,7 @@ def _drop_argv_exec_patch() -> None:
     multiprocessing.* import main`` as soon as multiprocessing is imported, that is before our
     entry script can check the launch: a crafted or future command line would run as code,
     and a child launch no release makes would not get processing's clear error. Our entry
-    dispatches every launch itself (processing.launch), so only the hook's registration of
+    dispatches every launch itself (processing._backend.launch), so only the hook's registration of
     multiprocessing's global names is kept.
     """
     try:

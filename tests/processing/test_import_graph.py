@@ -20,14 +20,6 @@ import processing
 PACKAGE = Path(processing.__file__).parent
 BACKEND = "processing._backend"
 
-# Edges that other engineers' modules still have this round, to be removed by the
-# coordinator once their branches are merged (each module then finds the default context
-# through ``processing._defaultctx.context()`` instead of importing ``processing.context``).
-PENDING: frozenset[tuple[str, str]] = frozenset({
-    ("processing.pool", "processing.context"),
-})
-
-
 @dataclass(frozen=True)
 class Edge:
     source: str
@@ -80,6 +72,15 @@ def _targets(module: str, is_package: bool, node: ast.AST) -> list[str]:
     return found
 
 
+def _type_checking_only(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) with no ``else``."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def _edges(module: str, path: Path) -> list[Edge]:
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     is_package = path.name == "__init__.py"
@@ -87,6 +88,8 @@ def _edges(module: str, path: Path) -> list[Edge]:
 
     def visit(node: ast.AST, lazy: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if _type_checking_only(child):
+                continue  # never run: an annotation's import makes no cycle
             inner = lazy or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                ast.Lambda))
             for target in _targets(module, is_package, child):
@@ -109,8 +112,6 @@ def import_graph(*, backend_lazy: bool = False) -> dict[str, list[Edge]]:
     for name, path in MODULES.items():
         for edge in _edges(name, path):
             if edge.lazy and _in_backend(name) and not backend_lazy:
-                continue
-            if (edge.source, edge.target) in PENDING:
                 continue
             graph[name].append(edge)
     return graph
@@ -216,6 +217,23 @@ def test_the_graph_sees_lazy_imports_and_relative_ones(tmp_path, monkeypatch):
         ("processing._backend.launch", True),
         ("processing.queues", True),
     ]
+
+
+def test_an_import_only_for_type_checkers_is_no_edge(tmp_path):
+    source = tmp_path / "probe.py"
+    source.write_text(
+        "import typing\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from processing import context\n"
+        "if typing.TYPE_CHECKING:\n"
+        "    import processing.queues\n"
+        "if TYPE_CHECKING:\n"
+        "    pass\n"
+        "else:\n"
+        "    from processing import pool\n"
+    )
+    assert [e.target for e in _edges("processing.probe", source)] == ["processing.pool"]
 
 
 def test_a_cycle_is_found_and_named():

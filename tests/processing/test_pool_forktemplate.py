@@ -53,7 +53,7 @@ def _wait_gone(pid_list, limit=5.0):
 
 def test_replacement_workers_are_forked_by_the_template():
     pool = processing.getContext("fork").Pool(1, maxtasksperchild=1)
-    template = pool._core._template
+    template = pool._core.template
     try:
         seen = [pool.apply(pids) for _ in range(4)]
         assert len({pid for pid, _ in seen}) == 4  # a new worker for each task
@@ -70,7 +70,7 @@ def test_replacement_workers_are_forked_by_the_template():
 
 def test_a_dead_worker_is_replaced_through_the_template_and_reported():
     with processing.getContext("fork").Pool(1) as pool:
-        template_pid = pool._core._template._process.pid
+        template_pid = pool._core.template._process.pid
         with pytest.raises(processing.pool.WorkerLostError, match="exit code 5"):
             pool.apply(exit_hard)
         assert pool.apply(pids)[1] == template_pid
@@ -81,7 +81,7 @@ def test_a_dead_worker_is_replaced_through_the_template_and_reported():
 
 def test_a_killed_template_falls_back_to_forking_directly():
     with processing.getContext("fork").Pool(1, maxtasksperchild=1) as pool:
-        template = pool._core._template._process
+        template = pool._core.template._process
         template.kill()
         template.join(10)
         results = [pool.apply(pids) for _ in range(3)]
@@ -98,7 +98,7 @@ def test_a_substituted_process_class_is_used_for_replacements_too():
             return context.Process(*args, **kwds)
 
     with Counting(1, maxtasksperchild=1, context=processing.getContext("fork")) as pool:
-        assert pool._core._template is None
+        assert pool._core.template is None
         assert [pool.apply(pids)[1] for _ in range(3)] == [os.getpid()] * 3
     assert Counting.made >= 3
 

@@ -426,10 +426,10 @@ def test_a_replacement_refused_for_now_is_tried_again(ctx, monkeypatch):
 
     with ctx.Pool(1) as pool:
         core = pool._core
-        monkeypatch.setattr(core, "_launch", refusing_twice(core._launch))
-        if core._template is not None:  # a fork pool's replacements come from its template
-            monkeypatch.setattr(core._template, "start_worker",
-                                refusing_twice(core._template.start_worker))
+        monkeypatch.setattr(core.launcher, "launch", refusing_twice(core.launcher.launch))
+        if core.template is not None:  # a fork pool's replacements come from its template
+            monkeypatch.setattr(core.template, "start_worker",
+                                refusing_twice(core.template.start_worker))
         with pytest.raises(processing.pool.WorkerLostError):
             pool.apply(os._exit, (3,))
         assert pool.apply(square, (6,)) == 36

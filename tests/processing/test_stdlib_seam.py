@@ -29,7 +29,6 @@ SEAM = "processing/_stdlib.py"
 # Counts are the largest over Python 3.9-3.14 (queues.py: 58 before 3.12, 59 from it on).
 NOT_YET_CONVERTED: dict[str, int] = {
     "processing/connection.py": 28,
-    "processing/pool.py": 1,
     "processing/queues.py": 61,
 }
 

@@ -1,7 +1,7 @@
 """PyInstaller runtime hook of processing: a child of the program never runs the app.
 
 It runs before the app's main script. In a process started as a child (any launch in the
-table of ``processing.launch``: processing's marker, the stdlib's ``--multiprocessing-fork``,
+table of ``processing._backend.launch``: processing's marker, the stdlib's ``--multiprocessing-fork``,
 its resource tracker and forkserver in every CPython release's form, ``multiprocess``'s and
 loky's) it runs the child and exits, so the app's ``if __name__ == '__main__':`` block and its
 argument parser never see the launch, with or without ``freeze_support()``. A child of the
