@@ -705,3 +705,212 @@ def windows_pipe_access(readable: bool, writable: bool) -> int:
         _winapi.FILE_GENERIC_WRITE if writable else 0)
 
 
+# --- connections and queues (connection, queues) ---
+# Each stdlib field or hook is mapped to a name of ours once (at class creation, at the
+# queue's reset, on first use), so that the hot paths read our own attributes: no property
+# and no extra call per message.
+
+from multiprocessing import queues as _mp_queues
+
+
+class _StdlibHandle:
+    """A connection's handle (``_ConnectionBase._handle``), read from the stdlib's field on
+    first use and then kept in the instance's ``__dict__``, where Python finds it before this
+    non-data descriptor: later reads cost what any attribute read costs. Works for
+    connections made by ``__init__`` as for stdlib-built ones whose class was switched to
+    ours. Read it only after the stdlib's closed check passed: the handle of an open
+    connection never changes (``close()`` only sets the stdlib's field to None)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, conn: Any, owner: type | None = None) -> Any:
+        if conn is None:
+            return self
+        handle = conn.__dict__[self.name] = conn._handle
+        return handle
+
+
+class ConnectionBase(_mp_connection.Connection):
+    """``multiprocessing.connection.Connection`` with the hook processing overrides under a
+    name of ours, and its handle as an attribute of ours.
+
+    - ``_write_message(buf)``: how one message's bytes go out; a subclass that defines it
+      has it installed as the stdlib's ``_send_bytes`` when the class is created (the
+      stdlib's ``send_bytes`` calls that after its argument checks), so a send costs no
+      extra call.
+    - ``_fd``: the connection's file descriptor (see ``_StdlibHandle``).
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``_ConnectionBase.send_bytes``
+    checks closed/writable and the offset and size, then calls ``self._send_bytes(view)``;
+    ``_handle`` is set in ``__init__`` and set to None by ``close()``).
+    """
+
+    _fd = _StdlibHandle()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        writer = cls.__dict__.get("_write_message")
+        if writer is not None:
+            cls._send_bytes = writer  # type: ignore[method-assign]
+
+
+def readable_handle(conn: Any) -> int:
+    """The handle of ``conn`` to read a message from; the stdlib's ``OSError`` ("handle is
+    closed", "connection is write-only") if it is closed or write-only. One call where the
+    stdlib makes two checks and a field read.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``_ConnectionBase._handle``,
+    ``_readable``, ``_check_closed()``, ``_check_readable()``)
+    """
+    handle = conn._handle
+    if handle is None or not conn._readable:
+        conn._check_closed()
+        conn._check_readable()
+    return handle  # type: ignore[no-any-return]
+
+
+def writable_handle(conn: Any) -> int:
+    """The handle of ``conn`` to write a message to; the stdlib's ``OSError`` ("handle is
+    closed", "connection is read-only") if it is closed or read-only.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``_ConnectionBase._handle``,
+    ``_writable``, ``_check_closed()``, ``_check_writable()``)
+    """
+    handle = conn._handle
+    if handle is None or not conn._writable:
+        conn._check_closed()
+        conn._check_writable()
+    return handle  # type: ignore[no-any-return]
+
+
+def refuse_message_length(conn: Any) -> None:
+    """Raise the stdlib's ``OSError("bad message length")`` for a message longer than the
+    reader's ``maxlength``, leaving ``conn`` as the stdlib does: no longer readable (its
+    stream is out of step), or closed if it could only read.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10
+    (``_ConnectionBase._bad_message_length``)
+    """
+    conn._bad_message_length()
+
+
+def set_listener_transport(listener: Any, transport: Any, authkey: bytes | None) -> None:
+    """Give a ``multiprocessing.connection.Listener`` made without its ``__init__`` its
+    transport (a ``SocketListener`` or ``PipeListener``) and its key (None: no
+    authentication), which the stdlib's ``accept()``, ``close()``, ``address`` and
+    ``last_accepted`` read.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Listener._listener``,
+    ``Listener._authkey``, set in ``__init__``; ``close()`` sets ``_listener`` to None)
+    """
+    listener._listener = transport
+    listener._authkey = authkey
+
+
+def listener_transport(listener: Any) -> Any:
+    """The transport of a ``Listener`` (see ``set_listener_transport``); None once closed.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Listener._listener``)
+    """
+    return listener._listener
+
+
+class QueueBase(_mp_queues.Queue):
+    """``multiprocessing.queues.Queue`` with the hooks processing overrides under names of
+    ours; :func:`queue_fields` gives the stdlib's fields, which a subclass keeps under
+    names of its own.
+
+    - ``_reset_state()``: called where the stdlib calls ``_reset(after_fork)``: at the end
+      of ``__init__`` and ``__setstate__``, and in a forked child (the after-fork hook).
+    - ``_close_broken()``: called where the stdlib calls ``_terminate_broken()``
+      (``concurrent.futures.ProcessPoolExecutor`` on a broken pool, 3.12+).
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Queue.__init__`` and
+    ``__setstate__`` end with ``self._reset()``; ``_after_fork`` calls
+    ``self._reset(after_fork=True)``; ``_terminate_broken`` from 3.12.1 on)
+    """
+
+    def _reset(self, after_fork: bool = False) -> None:  # type: ignore[override]
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        raise NotImplementedError
+
+    def _terminate_broken(self) -> None:
+        self._close_broken()
+
+    def _close_broken(self) -> None:
+        raise NotImplementedError
+
+
+def queue_fields(queue: Any) -> tuple:
+    """A stdlib queue's fields, as set by its ``__init__`` or ``__setstate__``: ``(reader,
+    writer, rlock, wlock, sem, maxsize, ignore_epipe)``: the pipe's two connections, the
+    read lock, the write lock (None where the stdlib writes without one: Windows), the
+    semaphore that counts room for ``put()``, ``maxsize`` (``SEM_VALUE_MAX`` for an
+    unbounded queue) and whether a broken pipe is ignored by the feeder.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Queue._reader``, ``_writer``,
+    ``_rlock``, ``_wlock``, ``_sem``, ``_maxsize``, ``_ignore_epipe``)
+    """
+    q = queue
+    return (q._reader, q._writer, q._rlock, q._wlock, q._sem, q._maxsize, q._ignore_epipe)
+
+
+def replace_queue_semaphore(queue: Any, sem: Any) -> None:
+    """Make ``sem`` the semaphore a stdlib queue counts room with (and pickles to a child).
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Queue._sem``, in the pickle
+    state; read by ``put``, ``qsize``, ``full`` and the feeder)
+    """
+    queue._sem = sem
+
+
+def queue_state(queue: Any, extra: tuple) -> tuple:
+    """A stdlib queue's pickle state with ``extra`` after it (see :func:`split_queue_state`).
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Queue.__getstate__`` returns a
+    tuple: ``(ignore_epipe, maxsize, reader, writer, rlock, wlock, sem, opid)``; it checks
+    the spawning context)
+    """
+    return _mp_queues.Queue.__getstate__(queue) + extra
+
+
+def split_queue_state(state: tuple, n_extra: int) -> tuple[tuple, tuple]:
+    """The stdlib's part and the ``n_extra`` fields :func:`queue_state` put after it.
+
+    checked: as :func:`queue_state`.
+    """
+    return state[:-n_extra], state[-n_extra:]
+
+
+def restore_queue_state(queue: Any, stdlib_state: tuple) -> None:
+    """Restore the stdlib's part of a queue's pickle state (which ends with ``_reset``, so
+    with the subclass's ``_reset_state()``).
+
+    checked: as :func:`queue_state` (``Queue.__setstate__``).
+    """
+    _mp_queues.Queue.__setstate__(queue, stdlib_state)
+
+
+def report_feeder_error(queue: Any, exc: BaseException) -> None:
+    """Report an error of the queue's feeder as the stdlib's feeder does (a subclass such
+    as ``concurrent.futures``' ``_SafeQueue`` may handle it its own way).
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``Queue._on_queue_feeder_error(e,
+    obj)``, a static method that prints the traceback; the feeder passes the object, which
+    processing no longer has once it was pickled)
+    """
+    queue._on_queue_feeder_error(exc, None)
+
+
+def set_task_counter(queue: Any, cond: Any, unfinished: Any) -> None:
+    """Give a stdlib ``JoinableQueue`` the condition and the semaphore its ``task_done()``
+    and ``join()`` count unfinished tasks with.
+
+    checked: 3.9.18 3.10.13 3.11.7 3.12.1 3.13.0 3.14.10 (``JoinableQueue._cond``,
+    ``_unfinished_tasks``, set in ``__init__`` and ``__setstate__``)
+    """
+    queue._cond = cond
+    queue._unfinished_tasks = unfinished

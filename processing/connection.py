@@ -68,7 +68,7 @@ class _CamelCase:
     recvbytes_into = recvBytesInto
 
 
-class Connection(_CamelCase, _stdlib.Connection):
+class Connection(_CamelCase, _seam.ConnectionBase):
     """A connection over a socket or pipe file descriptor (a handle on Windows).
 
     On POSIX, messages go out with one ``writev()`` (header and payload, no concatenation)
@@ -77,33 +77,35 @@ class Connection(_CamelCase, _stdlib.Connection):
     stdlib's, so either side may be a stdlib connection.
     """
 
+    #: The file descriptor, kept by the seam's ``ConnectionBase`` (read after the checks).
+    _fd: int
+
     if sys.platform != "win32":
 
-        def _send_bytes(self, buf: Any) -> None:
+        def _write_message(self, buf: Any) -> None:
+            # What the stdlib's ``send_bytes()`` writes with, after its checks.
+            fd = self._fd
             n = len(buf)
             if n < _SMALL_READ:
                 # One write of a small copy beats writev's per-call setup.
                 message = _HEADER.pack(n) + buf
-                written = os.write(self._handle, message)
+                written = os.write(fd, message)
                 if written < len(message):
-                    _wire.write_all(self._handle, [memoryview(message)[written:]])
+                    _wire.write_all(fd, [memoryview(message)[written:]])
                 return
-            _wire.write_all(self._handle, [_wire.frame_header(n), buf])
+            _wire.write_all(fd, [_wire.frame_header(n), buf])
 
         def send(self, obj: Any) -> None:
             """Send a picklable object; the other end gets it with ``recv()``."""
-            self._check_closed()
-            self._check_writable()
+            fd = _writable_handle(self)
             if type(obj) is bytes and len(obj) >= _wire.DIRECT_BYTES:
-                _wire.write_all(self._handle, _wire.bytes_frame(obj))  # not copied
+                _wire.write_all(fd, _wire.bytes_frame(obj))  # not copied
             else:
-                self._send_bytes(_wire.dumps(obj))
+                self._write_message(_wire.dumps(obj))
 
         def recv(self) -> Any:
             """Receive an object sent with ``send()``; ``EOFError`` when the other end closed."""
-            self._check_closed()
-            self._check_readable()
-            fd = self._handle
+            fd = _readable_handle(self)
             n = _wire.read_header(fd)
             if n <= _SMALL_READ:
                 return _wire.loads(_wire.read_exact(fd, n))
@@ -118,28 +120,24 @@ class Connection(_CamelCase, _stdlib.Connection):
 
         def recv_bytes(self, maxlength: int | None = None) -> bytes:
             """Receive one message as bytes; ``OSError`` if it is longer than ``maxlength``."""
-            self._check_closed()
-            self._check_readable()
+            fd = _readable_handle(self)
             if maxlength is not None and maxlength < 0:
                 raise ValueError("negative maxlength")
-            fd = self._handle
             n = _wire.read_header(fd)
             if maxlength is not None and n > maxlength:
-                self._bad_message_length()
+                _seam.refuse_message_length(self)
             return self._read_bytes(fd, n)
 
         def recv_bytes_into(self, buf: Any, offset: int = 0) -> int:
             """Read one message into ``buf`` at byte ``offset``; ``BufferTooShort`` carries
             the message if it does not fit."""
-            self._check_closed()
-            self._check_readable()
+            fd = _readable_handle(self)
             with memoryview(buf) as m:
                 target = m.cast("B") if m.itemsize > 1 or m.format != "B" else m
                 if offset < 0:
                     raise ValueError("negative offset")
                 if offset > target.nbytes:
                     raise ValueError("offset too large")
-                fd = self._handle
                 n = _wire.read_header(fd)
                 if target.nbytes < offset + n:
                     # The whole message is read, so the stream stays in step.
@@ -166,6 +164,8 @@ class Connection(_CamelCase, _stdlib.Connection):
 
 
 _HEADER = _wire.HEADER
+_readable_handle = _seam.readable_handle
+_writable_handle = _seam.writable_handle
 #: Reads of messages up to this size go through one ``os.read()`` call.
 _SMALL_READ = _wire.SMALL_READ
 
@@ -525,40 +525,42 @@ class Listener(_stdlib.Listener):
         address = address or _stdlib.arbitrary_address(family)
         _seam.validate_family(family)
         if family == "AF_PIPE":
-            self._listener = _stdlib.PipeListener(address, backlog)
+            transport = _stdlib.PipeListener(address, backlog)
         else:
-            self._listener = _SocketListener(address, family, backlog)
-        self._authkey = _resolve_authkey(authenticate, authkey)
+            transport = _SocketListener(address, family, backlog)
+        self._peer_key = _resolve_authkey(authenticate, authkey)
+        _seam.set_listener_transport(self, transport, self._peer_key)
         self.handshake_timeout = handshake_timeout
         self._acceptor: ConcurrentAcceptor | None = None
         if family != "AF_PIPE":
             self._acceptor = ConcurrentAcceptor(
-                _seam.listener_socket(self._listener),
+                _seam.listener_socket(transport),
                 _socket_connection,
-                None if self._authkey is None else self._handshake,
+                None if self._peer_key is None else self._handshake,
                 MAX_CONCURRENT_HANDSHAKES,
             )
 
     def _handshake(self, conn: Any, address: Any) -> None:
-        authenticate_peer(conn, self._authkey, timeout=self.handshake_timeout, peer=address)
+        authenticate_peer(conn, self._peer_key, timeout=self.handshake_timeout, peer=address)
 
     def accept(self, timeout: float | None = None) -> Any:
         """The next connection whose peer authenticated (when a key is set); with a
         ``timeout`` (sockets only), ``TimeoutError`` if none arrives within it."""
-        if self._listener is None:
+        transport = _seam.listener_transport(self)
+        if transport is None:
             raise OSError("listener is closed")
         if self._acceptor is None:
             if timeout is not None:
                 raise ValueError("accept(timeout=...) needs a socket family, not AF_PIPE")
-            conn = self._listener.accept()
+            conn = transport.accept()
             _adopt(conn)
-            if self._authkey is not None:
+            if self._peer_key is not None:
                 authenticate_peer(
-                    conn, self._authkey, timeout=self.handshake_timeout, peer=self.last_accepted
+                    conn, self._peer_key, timeout=self.handshake_timeout, peer=self.last_accepted
                 )
             return conn
         conn, address = self._acceptor.accept(timeout)
-        _seam.set_last_accepted(self._listener, address)
+        _seam.set_last_accepted(transport, address)
         return conn
 
     def close(self) -> None:

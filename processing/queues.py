@@ -46,6 +46,7 @@ from multiprocessing.synchronize import SEM_VALUE_MAX
 from queue import Empty, Full
 from typing import Any
 
+from processing import _stdlib as _seam
 from processing import _wire
 from processing.ownedlock import OwnedLock
 from processing.synchronize import InheritOnly, check_inheriting
@@ -217,7 +218,7 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
-    # A child started by processing resets its queues (``Queue._reset``); this is for a
+    # A child started by processing resets its queues (``Queue._reset_state``); this is for a
     # bare ``os.fork()``, whose child must not find its queues paused.
     while _paused_for_fork:
         _paused_for_fork.pop()._paused = False
@@ -264,7 +265,7 @@ def _loads_all(chunks: list[Any]) -> list[Any]:
     return out
 
 
-class Queue(_stdlib.Queue):
+class Queue(_seam.QueueBase):
     """A FIFO queue for processes. With ``maxsize`` > 0, ``put()`` blocks while it is full.
 
     ``get(timeout=t)`` returns or raises ``Empty`` within ``t`` seconds whatever other
@@ -281,17 +282,21 @@ class Queue(_stdlib.Queue):
         self._spill_path = os.path.join(
             tempfile.gettempdir(), f"processing-queue-{os.getpid()}-{id(self):x}.part")
         _stdlib.Queue.__init__(self, maxsize, ctx=ctx)
-        _grow_pipe(self._writer.fileno())
+        _grow_pipe(self._wfd)
 
     def __getstate__(self) -> tuple:
         check_inheriting(self)
-        return _stdlib.Queue.__getstate__(self) + (self._state, self._repair, self._spill_path)
+        return _seam.queue_state(self, (self._state, self._repair, self._spill_path))
 
     def __setstate__(self, state: tuple) -> None:
-        self._state, self._repair, self._spill_path = state[-3:]
-        _stdlib.Queue.__setstate__(self, state[:-3])
+        stdlib_state, (self._state, self._repair, self._spill_path) = (
+            _seam.split_queue_state(state, 3))
+        _seam.restore_queue_state(self, stdlib_state)
 
-    def _reset(self, after_fork: bool = False) -> None:
+    def _reset_state(self) -> None:
+        # The stdlib's fields, under names of ours (set again here after every unpickling).
+        (self._in_conn, self._out_conn, self._read_lock, self._write_lock, self._room,
+         self._bound, self._drop_epipe) = _seam.queue_fields(self)
         self._feed_lock = threading.Lock()
         # The backlog (see "the writer side" above): entries, and the objects each completes.
         self._backlog: collections.deque[Any] = collections.deque()
@@ -299,7 +304,7 @@ class Queue(_stdlib.Queue):
         self._token = threading.Lock()  # held by the thread that writes the backlog
         self._mid_frame = False  # the write lock is held: the backlog's front is a cut frame
         self._since_try = 0  # bytes put since the putting thread last tried to write
-        self._thread: threading.Thread | None = None
+        self._feeder: threading.Thread | None = None
         self._exit_flush: Any = None
         self._last_send = 0.0
         self._wake = threading.Lock()  # released to wake a waiting feeder
@@ -308,36 +313,36 @@ class Queue(_stdlib.Queue):
         self._blocked = False  # the feeder waits for room in the pipe
         self._paused = False
         self._linger = _LINGER
-        self._joincancelled = False
-        self._closed = False
+        self._join_cancelled = False
+        self._is_closed = False
         self._close_when_idle = False
-        self._poll = self._reader.poll
-        self._recv_bytes = self._reader.recv_bytes
-        self._fd = self._reader.fileno()
-        self._wfd = self._writer.fileno()
+        self._poll_pipe = self._in_conn.poll
+        self._recv_message = self._in_conn.recv_bytes
+        self._fd = self._in_conn.fileno()
+        self._wfd = self._out_conn.fileno()
         if _POSIX:  # every reader and writer of the pipe is ours, and none may wait in it
             os.set_blocking(self._fd, False)
             os.set_blocking(self._wfd, False)
         self._view = memoryview(self._state).cast("B")  # type: ignore[arg-type]
-        self._reading = OwnedLock(self._rlock, self._repair, self._view, _RLOCK_HOLDER_AT)
+        self._reading = OwnedLock(self._read_lock, self._repair, self._view, _RLOCK_HOLDER_AT)
         # A writer that dies inside a frame leaves the pipe cut: only a reader, once it read
         # all that writer wrote, may release its lock (see ``_wait_readable``).
-        self._writing = (OwnedLock(self._wlock, self._repair, self._view, _WLOCK_HOLDER_AT,
+        self._writing = (OwnedLock(self._write_lock, self._repair, self._view, _WLOCK_HOLDER_AT,
                                    waiters_repair=False)
-                         if self._wlock is not None else None)
+                         if self._write_lock is not None else None)
 
     # -- putting ------------------------------------------------------------------------
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
         """Put ``obj``; with ``maxsize`` > 0 wait up to ``timeout`` for room, else ``Full``.
         An object that cannot be pickled raises here, and is not put."""
-        if self._closed:
+        if self._is_closed:
             raise ValueError(f"Queue {self!r} is closed")
         if type(obj) is bytes and len(obj) >= _wire.DIRECT_BYTES:
             entries, counts = _wire.bytes_frame(obj), _BYTES_FRAME  # the object, not a copy
         else:
             entries, counts = (_wire.dumps_framed(obj),), _ONE
-        if not self._sem.acquire(block, timeout):
+        if not self._room.acquire(block, timeout):
             raise Full
         if self._counts_tasks:
             self._accept(1)
@@ -349,7 +354,7 @@ class Queue(_stdlib.Queue):
         """Count ``count`` objects in, once they are sure to be sent (``JoinableQueue``)."""
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._is_closed:
             raise ValueError(f"Queue {self!r} is closed")
 
     def putMany(self, iterable: Iterable[Any]) -> None:
@@ -357,15 +362,15 @@ class Queue(_stdlib.Queue):
         unbounded queue (as in processing 0.52); all are pickled first, so one that cannot
         be pickled raises here and none of them is put."""
         self._check_open()
-        if self._maxsize < SEM_VALUE_MAX:
+        if self._bound < SEM_VALUE_MAX:
             raise BoundedPutManyError(
-                f"putMany() is for unbounded queues and this one has maxsize={self._maxsize}:"
+                f"putMany() is for unbounded queues and this one has maxsize={self._bound}:"
                 " put its objects one at a time with put(), which waits for room")
         items = list(iterable)
         if not items:
             return
         entries, counts = _dump_batch(items)
-        acquire = self._sem.acquire
+        acquire = self._room.acquire
         for _ in items:
             acquire()
         self._accept(len(items))
@@ -379,7 +384,7 @@ class Queue(_stdlib.Queue):
         with self._feed_lock:
             self._backlog.extend(entries)
             self._counts.extend(counts)
-            if self._thread is not None:  # a burst: the feeder writes, or this thread helps
+            if self._feeder is not None:  # a burst: the feeder writes, or this thread helps
                 self._since_try += (len(entries[0]) if len(entries) == 1
                                     else sum(map(len, entries)))
                 if self._since_try < _TRY_EVERY or not _POSIX:
@@ -404,7 +409,7 @@ class Queue(_stdlib.Queue):
             finally:
                 self._token.release()
         with self._feed_lock:
-            if self._thread is None:
+            if self._feeder is None:
                 if self._backlog and not self._paused:
                     self._start_feeder()
             elif self._feeder_waits:
@@ -437,7 +442,7 @@ class Queue(_stdlib.Queue):
                 self._mid_frame = False
                 self._writing.release()
                 for _ in range(sum(objs)):
-                    self._sem.release()
+                    self._room.release()
                 raise
             done = 0
             while done < len(parts) and written >= len(parts[done]):
@@ -464,21 +469,21 @@ class Queue(_stdlib.Queue):
     def _write_failed(self, exc: Exception) -> None:
         """Report a write that failed (its objects were counted out), as the stdlib's feeder
         does."""
-        if self._ignore_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
+        if self._drop_epipe and getattr(exc, "errno", 0) == errno.EPIPE:
             return
         if util.is_exiting():
             util.info("error in queue thread: %s", exc)
             return
-        self._on_queue_feeder_error(exc, None)
+        _seam.report_feeder_error(self, exc)
 
     def _start_feeder(self) -> None:
         """Under the feed lock: start a feeder for the backlog (see ``_feed``)."""
-        thread = threading.Thread(target=self._feed, name="QueueFeederThread", daemon=True)
-        self._thread = thread
+        thread = threading.Thread(target=self._feed_backlog, name="QueueFeederThread", daemon=True)
+        self._feeder = thread
         self._since_try = 0
         _feeding.add(self)
         thread.start()
-        if self._exit_flush is None and not self._joincancelled:
+        if self._exit_flush is None and not self._join_cancelled:
             # At exit, wait for the feeder to write what was put (the stdlib's promise).
             self._exit_flush = util.Finalize(self, Queue._flush_at_exit,
                                              [weakref.ref(self)], exitpriority=-5)
@@ -486,8 +491,8 @@ class Queue(_stdlib.Queue):
     @staticmethod
     def _flush_at_exit(queue_ref: Any) -> None:
         queue = queue_ref()
-        thread = queue._thread if queue is not None else None
-        if thread is not None and not queue._joincancelled:
+        thread = queue._feeder if queue is not None else None
+        if thread is not None and not queue._join_cancelled:
             util.debug("joining queue feeder thread")
             with queue._feed_lock:
                 queue._linger = 0.0
@@ -500,7 +505,7 @@ class Queue(_stdlib.Queue):
             self._feeder_waits = False
             self._wake.release()
 
-    def _feed(self) -> None:
+    def _feed_backlog(self) -> None:
         """The feeder thread: write the backlog, in order; when it is empty, wait a moment
         for more (a burst of puts), then end. It ends sooner when a fork is coming."""
         lock, wake = self._feed_lock, self._wake
@@ -518,7 +523,7 @@ class Queue(_stdlib.Queue):
                     else:
                         wake.acquire(False)  # consume a wake-up that raced the timeout
                 if not self._backlog or self._paused:
-                    self._thread = None
+                    self._feeder = None
                     _feeding.discard(self)
                     if self._close_when_idle and not self._backlog:
                         self._close_pipe()
@@ -554,17 +559,17 @@ class Queue(_stdlib.Queue):
         try:
             payloads, _, _ = _wire.split_frames(b"".join(entries))
             for payload in payloads:
-                self._writer.send_bytes(payload)
+                self._out_conn.send_bytes(payload)
         except BaseException:
             for _ in range(objs):
-                self._sem.release()
+                self._room.release()
             raise
 
     def _pause_feeder(self) -> None:
         """Before a fork: end the feeder once it wrote what it took (bounded: a feeder that
         cannot write, because nobody reads yet, is left running)."""
         with self._feed_lock:
-            thread = self._thread
+            thread = self._feeder
             if thread is None:
                 return
             self._paused = True
@@ -576,14 +581,14 @@ class Queue(_stdlib.Queue):
     def _resume_feeder(self) -> None:
         with self._feed_lock:
             self._paused = False
-            if self._thread is None and self._backlog:
+            if self._feeder is None and self._backlog:
                 self._start_feeder()
 
     def close(self) -> None:
         """No more puts from this process; the pipe closes once the feeder wrote its backlog."""
-        self._closed = True
+        self._is_closed = True
         with self._feed_lock:
-            if self._thread is None:
+            if self._feeder is None:
                 self._close_pipe()
             else:
                 self._close_when_idle = True
@@ -591,26 +596,26 @@ class Queue(_stdlib.Queue):
                 self._wake_feeder()
 
     def _close_pipe(self) -> None:
-        self._reader.close()
-        self._writer.close()
+        self._in_conn.close()
+        self._out_conn.close()
 
     def join_thread(self) -> None:
         """After ``close()``: wait until the feeder wrote everything this process put."""
         util.debug("Queue.join_thread()")
-        assert self._closed, f"Queue {self!r} not closed"
-        thread = self._thread
-        if thread is not None and not self._joincancelled:
+        assert self._is_closed, f"Queue {self!r} not closed"
+        thread = self._feeder
+        if thread is not None and not self._join_cancelled:
             thread.join()
 
     def cancel_join_thread(self) -> None:
         """Do not wait for the feeder at exit (what was not yet written may be lost)."""
         util.debug("Queue.cancel_join_thread()")
-        self._joincancelled = True
+        self._join_cancelled = True
         if self._exit_flush is not None:
             self._exit_flush.cancel()
 
-    def _terminate_broken(self) -> None:
-        self._reader.close()
+    def _close_broken(self) -> None:
+        self._in_conn.close()
         self.cancel_join_thread()
         self.close()
 
@@ -630,7 +635,7 @@ class Queue(_stdlib.Queue):
         return _loads_all(self._get_pickles(max_items, block, timeout))
 
     def _get_pickles(self, limit: int, block: bool, timeout: float | None) -> list[Any]:
-        if self._closed:
+        if self._is_closed:
             raise ValueError(f"Queue {self!r} is closed")
         if block and timeout is None:  # the common case, kept short
             reading = self._reading
@@ -678,7 +683,7 @@ class Queue(_stdlib.Queue):
         view = self._view
         unpack_from = _HEADER.unpack_from
         store = _POSITION.pack_into
-        release = self._sem.release
+        release = self._room.release
         chunks: list[Any] = []
         count = 0
         if _BIG.unpack_from(view, _BIG_AT)[0]:  # a big frame that a reader began
@@ -754,9 +759,9 @@ class Queue(_stdlib.Queue):
         ``deadline`` (at once, once something was taken). The buffer is empty here: it only
         ever holds the frames of one batch."""
         wait = 0.0 if count else (None if deadline is None else deadline - time.monotonic())
-        if not self._poll(wait if wait is None else max(wait, 0.0)):
+        if not self._poll_pipe(wait if wait is None else max(wait, 0.0)):
             return None
-        payload = self._recv_bytes()
+        payload = self._recv_message()
         if payload[:1] != _BATCH:
             return payload
         end = len(payload) - _BATCH_HEAD
@@ -904,7 +909,7 @@ class Queue(_stdlib.Queue):
     def empty(self) -> bool:
         if _BIG.unpack_from(self._view, _BIG_AT)[0]:
             return False
-        return not self._has_pending() and not self._poll()
+        return not self._has_pending() and not self._poll_pipe()
 
     # -- the processing 0.52 spellings, and 0.51's that 0.52 kept ----------------------------
 
@@ -951,12 +956,13 @@ class BufferedQueue(Queue):
 
     def __init__(self, *, ctx: Any) -> None:
         super().__init__(0, ctx=ctx)
-        self._sem = _ItemCount(ctx)
+        self._room = _ItemCount(ctx)
+        _seam.replace_queue_semaphore(self, self._room)
 
     def qsize(self) -> int:
         if sys.platform == "darwin":
             raise NotImplementedError("qsize() is not available on macOS (no sem_getvalue)")
-        return self._sem.value()
+        return self._room.value()
 
     def full(self) -> bool:
         return False
@@ -967,22 +973,25 @@ class JoinableQueue(Queue, _stdlib.JoinableQueue):
 
     def __init__(self, maxsize: int = 0, *, ctx: Any) -> None:
         Queue.__init__(self, maxsize, ctx=ctx)
-        self._unfinished_tasks = ctx.Semaphore(0)
-        self._cond = ctx.Condition()
+        self._unfinished = ctx.Semaphore(0)
+        self._tasks_cond = ctx.Condition()
+        # The stdlib's ``task_done()`` and ``join()`` count with the same two.
+        _seam.set_task_counter(self, self._tasks_cond, self._unfinished)
 
     def __getstate__(self) -> tuple:
-        return Queue.__getstate__(self) + (self._cond, self._unfinished_tasks)
+        return Queue.__getstate__(self) + (self._tasks_cond, self._unfinished)
 
     def __setstate__(self, state: tuple) -> None:
         Queue.__setstate__(self, state[:-2])
-        self._cond, self._unfinished_tasks = state[-2:]
+        self._tasks_cond, self._unfinished = state[-2:]
+        _seam.set_task_counter(self, self._tasks_cond, self._unfinished)
 
     _counts_tasks = True
 
     def _accept(self, count: int) -> None:
-        with self._cond:
+        with self._tasks_cond:
             for _ in range(count):
-                self._unfinished_tasks.release()
+                self._unfinished.release()
 
     def taskDone(self) -> None:
         self.task_done()
