@@ -131,9 +131,16 @@ class ConcurrentAcceptor:
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return  # taken by another accept(), or gone before we got to it
         sock.setblocking(True)
+        # close() may run between the accept above and the registration below: it then
+        # found nothing of this peer to shut down, so the peer is dropped here, at once,
+        # instead of handing out a connection or running its whole handshake.
         if self._authenticate is None:
+            conn = self._wrap(sock)
             with self._lock:
-                self._ready.append((self._wrap(sock), address))
+                if not self._closed:
+                    self._ready.append((conn, address))
+                    return
+            conn.close()
             return
         conn = self._wrap(socket.socket(fileno=os.dup(sock.fileno())))
         thread = threading.Thread(
@@ -143,7 +150,13 @@ class ConcurrentAcceptor:
             daemon=True,
         )
         with self._lock:
-            self._pending[sock] = thread
+            closed = self._closed
+            if not closed:
+                self._pending[sock] = thread
+        if closed:
+            sock.close()
+            conn.close()
+            return
         try:
             thread.start()
         except RuntimeError as exc:  # no thread to be had: refuse this peer, keep serving

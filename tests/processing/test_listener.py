@@ -430,3 +430,37 @@ def test_a_manager_serves_while_idle_peers_hold_connections(manager):
     finally:
         for peer in peers:
             peer.close()
+
+
+@pytest.mark.parametrize("handshake", [True, False], ids=["handshake", "no-handshake"])
+def test_a_peer_accepted_while_the_listener_closes_is_dropped_at_once(handshake):
+    """close() between the accept of a peer and its registration (a window of a few
+    instructions, which a loaded machine hit): the peer is dropped at once, not handed out,
+    and its handshake never runs into its timeout."""
+    from processing._handshakes import ConcurrentAcceptor
+
+    server = socket.create_server(("127.0.0.1", 0))
+    acceptor: ConcurrentAcceptor
+    wrapped = []
+
+    def wrap(sock):
+        acceptor.close()  # the race, made certain: close() runs inside the window
+        wrapped.append(sock)
+        return processing.connection.Connection(sock.detach())
+
+    def authenticate(conn, address):  # pragma: no cover - must never run
+        time.sleep(10)
+
+    acceptor = ConcurrentAcceptor(server, wrap, authenticate if handshake else None, limit=4)
+    peer = socket.create_connection(server.getsockname())
+    started = time.monotonic()
+    with pytest.raises(OSError, match="closed"):
+        acceptor.accept(timeout=5)
+    peer.settimeout(5)
+    _read_until_dropped(peer)  # our end is closed: the peer sees EOF
+    assert time.monotonic() - started < 5
+    assert wrapped, "the peer was never accepted"
+    assert not acceptor._ready and not acceptor._pending
+    assert not [t for t in threading.enumerate() if t.name.startswith("processing handshake")]
+    peer.close()
+    server.close()
