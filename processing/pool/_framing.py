@@ -1,7 +1,7 @@
 """How a pool's messages travel: pickling, frames and batches, and writes that never block.
 
-The one module of the pool that knows the bytes on the wire (``processing._wire`` is to
-replace its frame and pickler parts). A frame is the stdlib's connection message (``!i``
+The one module of the pool that knows the bytes on the wire; the frame header and the
+pickler are ``processing._wire``'s, as for connections and queues. A frame is the stdlib's connection message (``!i``
 length, or -1 and a ``!Q`` length), so a worker reads it with ``Connection.recv_bytes()``
 and writes its results with ``send_bytes()``. A frame to a worker holds a batch of task
 pickles, each preceded by its 4-byte little-endian length.
@@ -15,20 +15,16 @@ worker blocked sending a result never deadlocks with a scheduler sending it a ta
 from __future__ import annotations
 
 import collections
-import copyreg
-import io
 import os
 import pickle
-import struct
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from processing import _stdlib
+from processing import _wire
 
 __all__ = [
     "BLOCKING_SEND_LIMIT",
-    "Dumper",
     "FrameReader",
     "Outbox",
     "PartsDumper",
@@ -39,47 +35,19 @@ __all__ = [
 
 loads = pickle.loads
 
-_HEADER = struct.Struct("!i")
-_LONG_HEADER = struct.Struct("!Q")
+_HEADER = _wire.HEADER
+_LONG_HEADER = _wire.LONG_HEADER
 #: One read takes at most this much beyond what the message being read still needs.
 _READ_SIZE = 65536
 #: A frame at least this long is read into a buffer of its own, not cut out of reads.
 _BIG_FRAME = 4 * _READ_SIZE
 #: Frames smaller than this are joined into one buffer and written with one ``write()``.
 _JOIN_BELOW = 65536
-#: At most this many buffers go to one ``writev()`` (POSIX guarantees 16, Linux has 1024).
-_MAX_IOV = 512
+#: At most this many buffers go to one ``writev()``.
+_MAX_IOV = _wire.IOV_MAX
 #: Where writes block (Windows pipes), the largest frame that may be sent to a busy worker:
 #: it must fit in the pipe's buffer while the worker is blocked writing a result.
 BLOCKING_SEND_LIMIT = 1 << 16
-
-
-class _Pickler(pickle.Pickler):
-    # ForkingPickler's reducers (connections, sockets ...) as a live view, without the copy
-    # of the whole table that ``ForkingPickler()`` makes on every call.
-    dispatch_table: ClassVar[Mapping] = collections.ChainMap(
-        _stdlib.forking_pickler_reducers(), copyreg.dispatch_table)
-
-
-class Dumper:
-    """Pickles like ``ForkingPickler.dumps`` but reuses one pickler: for the small messages
-    of a pool, setting up a pickler is most of the cost. One per thread."""
-
-    def __init__(self) -> None:
-        self._buf = io.BytesIO()
-        self._pickler = _Pickler(self._buf)
-
-    def __call__(self, obj: Any) -> bytes:
-        buf = self._buf
-        buf.seek(0)
-        buf.truncate()
-        try:
-            self._pickler.dump(obj)
-        finally:
-            # The memo holds every object just pickled: clear it now, not before the next
-            # call, so that a task's arguments are not kept alive after it was sent.
-            self._pickler.clear_memo()
-        return buf.getvalue()
 
 
 class _Sink:
@@ -98,25 +66,24 @@ class _Sink:
 
 
 class PartsDumper:
-    """Pickles like ``Dumper``, into the list of buffers that make the pickle: a large
+    """Pickles like ``processing._wire.dumps``, into the list of buffers that make the pickle: a large
     ``bytes`` object in what is pickled is one of them, not a copy. One per thread."""
 
     def __init__(self) -> None:
         self._sink = _Sink()
-        self._pickler = _Pickler(self._sink)
+        self._pickler = _wire.Pickler(self._sink)
 
     def __call__(self, obj: Any) -> list[bytes]:
         sink = self._sink
         try:
             self._pickler.dump(obj)
         finally:
-            self._pickler.clear_memo()  # as ``Dumper``'s: keep nothing of ``obj`` alive
+            self._pickler.clear_memo()  # as ``_wire.dumps``: keep nothing of ``obj`` alive
             parts, sink.parts = sink.parts, []
         return parts
 
 
-def _frame_header(size: int) -> bytes:
-    return _HEADER.pack(size) if size <= 0x7FFFFFFF else _HEADER.pack(-1) + _LONG_HEADER.pack(size)
+_frame_header = _wire.frame_header
 
 
 def batch_parts(pickles: Sequence[Sequence[bytes]]) -> list[bytes]:

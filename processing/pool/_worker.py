@@ -12,8 +12,9 @@ import traceback
 from multiprocessing.connection import wait
 from typing import Any, Callable
 
+from processing._wire import dumps as _dumps
 from processing.pool._errors import MaybeEncodingError, summary
-from processing.pool._framing import Dumper, loads, split_batch
+from processing.pool._framing import loads, split_batch
 from processing.pool._messages import Done, Failed, InitFailed, call_from_wire, to_wire
 
 __all__ = ["serve"]
@@ -27,7 +28,7 @@ def serve(conn: Any, initializer: Callable[..., object] | None, initargs: tuple,
     """Run ``initializer(*initargs)``, then tasks from ``conn`` until told to stop, or after
     ``maxtasks`` tasks (None: no limit)."""
     _watch_parent()
-    dumps = Dumper()
+    dumps = _dumps
     if initializer is not None:
         try:
             initializer(*initargs)
@@ -48,7 +49,7 @@ def serve(conn: Any, initializer: Callable[..., object] | None, initargs: tuple,
             done += 1
 
 
-def _run(payload: Any, dumps: Dumper) -> bytes:
+def _run(payload: Any, dumps: Callable[[Any], bytes]) -> bytes:
     """Run one pickled task; the pickled outcome to send back."""
     try:
         call = call_from_wire(loads(payload))
@@ -75,7 +76,7 @@ def _run(payload: Any, dumps: Dumper) -> bytes:
         return dumps(to_wire(Failed(dumps(stand_in), _format(exc), summary(exc), seconds)))
 
 
-def _failure(dumps: Dumper, exc: BaseException, seconds: float, note: str | None = None) -> bytes:
+def _failure(dumps: Callable[[Any], bytes], exc: BaseException, seconds: float, note: str | None = None) -> bytes:
     """The pickled ``Failed`` outcome for ``exc``, or for a stand-in if ``exc`` won't pickle."""
     tb = _format(exc)
     text = summary(exc)
