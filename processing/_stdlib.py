@@ -23,38 +23,6 @@ CHECKED = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.10")
 # app check or self-test run.
 
 
-def begin_importing_main_as_child(module: str) -> None:
-    """Make the current process look like a child importing its parent's main module
-    ``module`` until :func:`end_importing_main_as_child`: starting a process then raises, in
-    the stdlib (``spawn._check_not_importing_main`` reads ``BaseProcess._inheriting``) as in
-    processing, whose error names ``module`` (its own ``_importing_main`` attribute, kept on
-    the stdlib's process object).
-
-    checked: 3.9.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0, 3.14.10: ``_inheriting`` is set and
-    deleted around the main module's import by ``spawn.prepare()`` and ``forkserver.main()``,
-    and read with ``getattr(..., False)``.
-    """
-    from multiprocessing import process
-
-    current = process.current_process()
-    current._inheriting = True  # type: ignore[attr-defined]
-    current._importing_main = module  # type: ignore[attr-defined]
-
-
-def end_importing_main_as_child() -> None:
-    """Undo :func:`begin_importing_main_as_child`: the process may start processes again.
-
-    checked: 3.9.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0, 3.14.10: the stdlib deletes
-    ``_inheriting`` (the class has no default), so this removes both attributes from the
-    instance.
-    """
-    from multiprocessing import process
-
-    current = process.current_process()
-    current.__dict__.pop("_inheriting", None)
-    current.__dict__.pop("_importing_main", None)
-
-
 def stdlib_forkserver_pid() -> int | None:
     """The pid of the stdlib's fork server that this process started, or None before it
     started one (or after it saw it exit).

@@ -44,7 +44,8 @@ def main(module: str) -> int:
     sys.argv[:] = sys.argv[:1]  # as the program started without arguments
     # As processing's and the stdlib's bootstraps do while a child imports the main module:
     # starting a process now raises instead of starting one.
-    _stdlib.begin_importing_main_as_child(module)
+    _stdlib.set_inheriting(True)
+    _stdlib.set_importing_main(module)
     try:
         from processing._backend import mainmodule
 
@@ -60,7 +61,8 @@ def main(module: str) -> int:
         _report(f"{FAILED} importing {module} as a child does: {what}")
         return 1
     finally:
-        _stdlib.end_importing_main_as_child()
+        _stdlib.set_importing_main(None)
+        _stdlib.set_inheriting(False)
     _report(f"{OK} {json.dumps({'module': module, 'modules': len(sys.modules) - before})}")
     return 0
 

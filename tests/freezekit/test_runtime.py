@@ -64,7 +64,8 @@ from processing import _stdlib
 
 if __name__ == "__main__":
     ctx = {lib}.{get_context}("spawn")
-    _stdlib.begin_importing_main_as_child("app")
+    _stdlib.set_inheriting(True)
+    _stdlib.set_importing_main("app")
     try:
         ctx.Process(target=int).start()
     except RuntimeError as exc:
@@ -72,7 +73,8 @@ if __name__ == "__main__":
     else:
         sys.exit("started a process while importing the app")
     finally:
-        _stdlib.end_importing_main_as_child()
+        _stdlib.set_importing_main(None)
+        _stdlib.set_inheriting(False)
     child = ctx.Process(target=int)
     child.start()
     child.join(60)
