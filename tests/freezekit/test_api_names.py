@@ -17,9 +17,6 @@ import freezekit
 #: for PyInstaller), or names that belong to another project's interface (Nuitka's plugin
 #: methods are Nuitka's).
 SKIPPED = {"freezekit.__main__", "freezekit.backends.nuitka_plugin"}
-#: Modules whose camelCase aliases are still to go: the backends, being rewritten in parallel
-#: (issue 15); empty this once they are.
-NOT_YET: set[str] = set()
 CAMEL = re.compile(r"^[a-z][a-z0-9]*[A-Z]")
 
 MODULES = sorted(
@@ -47,9 +44,4 @@ def test_the_walk_finds_the_packages() -> None:
 
 @pytest.mark.parametrize("module_name", MODULES)
 def test_no_camel_case_names(module_name: str) -> None:
-    found = _camel_names(module_name)
-    if module_name in NOT_YET:
-        if not found:
-            pytest.fail(f"{module_name} is snake_case now: remove it from NOT_YET")
-        pytest.xfail(f"{module_name} still has {found}")
-    assert found == []
+    assert _camel_names(module_name) == []

@@ -12,7 +12,6 @@ import ast
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
 import pytest
@@ -22,11 +21,6 @@ from tests.processing._seam_scan import Access, is_private, is_stdlib, scan_sour
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("processing", "freezekit", "templates")
 SEAM = "processing/_stdlib.py"
-
-# Modules still being moved behind the seam, with the number of private stdlib accesses each
-# may keep meanwhile (the largest over Python 3.9-3.14): none now. A module listed here may
-# not gain accesses, and one that lost some is named in a warning.
-NOT_YET_CONVERTED: dict[str, int] = {}
 
 MOVE_IT = (
     "move it into processing/_stdlib.py: a function or constant named for what it does, "
@@ -47,41 +41,12 @@ def test_no_module_outside_the_seam_touches_a_private_stdlib_name(accesses):
     offenders = [
         access
         for path, found in accesses.items()
-        if path != SEAM and path not in NOT_YET_CONVERTED
+        if path != SEAM
         for access in found
     ]
     assert not offenders, f"private stdlib names outside the seam ({MOVE_IT}):\n" + _listing(
         offenders
     )
-
-
-def test_a_module_not_yet_converted_gains_no_access(accesses):
-    grown = {
-        path: found for path, found in accesses.items()
-        if len(found) > NOT_YET_CONVERTED.get(path, len(found))
-    }
-    assert not grown, "\n".join(
-        f"{path}: {len(found)} private stdlib accesses, the allow-list says "
-        f"{NOT_YET_CONVERTED[path]}; {MOVE_IT}:\n{_listing(found)}"
-        for path, found in grown.items()
-    )
-
-
-def test_the_allow_list_counts_are_current(accesses):
-    """A module that lost accesses says so, as a warning: a count can differ by a few
-    between Python releases (a stdlib class gains a private name: ``Queue._terminate_broken``
-    in 3.12), so the listed count is the largest over the releases the suite runs on."""
-    gone = [path for path in NOT_YET_CONVERTED if path not in accesses]
-    assert not gone, f"no such modules any more; remove them from NOT_YET_CONVERTED: {gone}"
-    version = ".".join(map(str, sys.version_info[:2]))
-    for path, allowed in NOT_YET_CONVERTED.items():
-        if not accesses[path]:
-            warnings.warn(f"{path}: no private stdlib access left (Python {version}); remove "
-                          "it from NOT_YET_CONVERTED", stacklevel=1)
-        elif len(accesses[path]) < allowed:
-            warnings.warn(f"{path}: {len(accesses[path])} private stdlib accesses under Python "
-                          f"{version}, NOT_YET_CONVERTED says {allowed}: lower the count if "
-                          "the other releases agree", stacklevel=1)
 
 
 def _seam_tree() -> ast.Module:
