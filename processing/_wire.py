@@ -180,10 +180,23 @@ loads = pickle.loads
 # ------------------------------------------------------------------------------- writing
 
 
-def write_all(fd: int, parts: list[Any]) -> None:
+def write_all(fd: int, parts: list[Any], size: int = -1) -> None:
     """Write every byte of ``parts`` (a message: header first) to the blocking descriptor
-    ``fd`` with ``writev``, resuming after a short write."""
+    ``fd`` with ``writev``, resuming after a short write. ``size``, their length in bytes
+    when the caller knows it, lets the usual case (one ``writev`` takes all) go without
+    making a view of each part: 0.7 us of a 64 KiB message's 8."""
+    done = 0
+    if size >= 0 and len(parts) <= IOV_MAX:
+        done = os.writev(fd, parts)
+        if done == size:
+            return
     views = [memoryview(p).cast("B") for p in parts]
+    while done and views:  # what the first writev took
+        if done >= len(views[0]):
+            done -= len(views.pop(0))
+        else:
+            views[0] = views[0][done:]
+            done = 0
     while views:
         done = os.writev(fd, views[:IOV_MAX]) if len(views) > 1 else os.write(fd, views[0])
         while views and done >= len(views[0]):

@@ -2,7 +2,10 @@
 
 The receive side has three regimes: messages up to ``_SMALL_READ`` read with ``os.read``;
 larger ones received in one ``recv(MSG_WAITALL)`` on a socket, or with ``readv`` on a pipe;
-and a per-thread receive buffer kept for messages up to ``_KEEP_RECV_BUFFER``. A sequence
+and a per-thread receive buffer kept for messages up to ``_KEEP_RECV_BUFFER``. On a socket
+a large message is first polled for while its bytes keep coming (``_poll_recv_into``),
+then slept for; a sender that writes in pieces with pauses crosses from one to the other
+at any point of the frame. A sequence
 of messages drawn around those limits (and around the 4-byte header, the 64 KiB pipe
 buffer and the socket buffer) must arrive whole and in order, through every public call,
 with either end a stdlib connection.
@@ -195,3 +198,107 @@ def test_a_thread_keeps_one_receive_buffer_up_to_the_limit():
         _finish(t, errors)
     kept = connection._local.__dict__.get("recv_buffer")
     assert kept is not None and len(kept) == KEEP
+
+
+# -------------------------------------------------- receiving by polling while bytes arrive
+
+#: Where a frame is cut into the pieces a slow sender writes: inside the header, at the
+#: pickle's opcodes, around the 36 KiB skbs a socket queues, and anywhere.
+def _cuts(total: int):
+    points = st.one_of(st.sampled_from([1, 3, 4, 5, 11, 12, 36 * 1024, SMALL]),
+                       st.integers(1, max(1, total - 1)))
+    return st.lists(points.filter(lambda p: 0 < p < total), max_size=4).map(sorted)
+
+
+PAUSES = st.sampled_from([0.0, 0.0002, 0.003])
+
+
+def _write_in_pieces(fd: int, frame: bytes, cuts, pauses) -> None:
+    import time
+
+    start = 0
+    for cut, pause in zip([*cuts, len(frame)], [*pauses, 0.0]):
+        view = memoryview(frame)[start:cut]
+        while view:
+            view = view[os.write(fd, view):]
+        start = cut
+        time.sleep(pause)
+
+
+@pytest.fixture(params=["poll", "sleep"])
+def receive_mode(request, monkeypatch):
+    """Receive large messages by polling (with an idle budget small enough that the
+    sender's pauses exhaust it) or by sleeping in ``recv`` from the start."""
+    monkeypatch.setattr(connection, "_POLL", request.param == "poll")
+    monkeypatch.setattr(connection, "POLL_IDLE_NS", 100_000)
+    return request.param
+
+
+@SETTINGS
+@given(data=st.data(), size=st.sampled_from([SMALL + 1, 2 * SMALL + 5, KEEP + 1, 300_000]),
+       how=st.sampled_from(["recv", "recv_bytes", "recv_bytes_into"]))
+def test_a_message_written_in_pieces_with_pauses_arrives_whole(receive_mode, data, size, how):
+    """The sender writes one frame in pieces with pauses shorter and longer than the
+    polling budget; every receive call returns the message whole, and the next message
+    after it too."""
+    reader, writer = stdlib_connection.Pipe(True)
+    reader.__class__ = Connection
+    payload = _payload(size, size % 7)
+    body = payload if how != "recv" else stdlib_connection.reduction.ForkingPickler.dumps(
+        payload)
+    frame = len(body).to_bytes(4, "big") + bytes(body)
+    cuts = data.draw(_cuts(len(frame)), label="cuts")
+    pauses = data.draw(st.lists(PAUSES, min_size=len(cuts), max_size=len(cuts)),
+                       label="pauses")
+    t, errors = _in_thread(lambda: (_write_in_pieces(writer.fileno(), frame, cuts, pauses),
+                                    writer.send_bytes(b"next")))
+    if how == "recv":
+        got = reader.recv()
+    elif how == "recv_bytes":
+        got = reader.recv_bytes()
+        assert type(got) is bytes
+    else:
+        buf = bytearray(size + 3)
+        assert reader.recv_bytes_into(buf, 3) == size
+        got = bytes(buf[3:])
+    assert got == payload
+    assert reader.recv_bytes() == b"next"
+    _finish(t, errors)
+
+
+@pytest.mark.parametrize("how", ["recv", "recv_bytes", "recv_bytes_into"])
+def test_a_stalled_sender_costs_the_receiver_little_cpu(how):
+    """A sender that stops half-way through a large message for half a second: the
+    receiver polls for at most ``POLL_IDLE_NS`` in all, then sleeps in the kernel."""
+    import time
+
+    reader, writer = _pair(True, True, True)
+    payload = _payload(4 * SMALL, 5)
+    body = stdlib_connection.reduction.ForkingPickler.dumps(payload) if how == "recv" \
+        else payload
+    frame = len(body).to_bytes(4, "big") + bytes(body)
+    got, cpu = [], []
+
+    def receive():
+        start = time.thread_time()
+        if how == "recv_bytes_into":
+            buf = bytearray(len(payload))
+            reader.recv_bytes_into(buf)
+            got.append(bytes(buf))
+        else:
+            got.append(getattr(reader, how)())
+        cpu.append(time.thread_time() - start)
+
+    t, errors = _in_thread(receive)
+    _write_in_pieces(writer.fileno(), frame, [len(frame) // 2], [0.5])
+    _finish(t, errors)
+    assert got == [payload]
+    assert cpu[0] < 0.1, f"the receiver used {cpu[0]:.3f} s of CPU waiting for the rest"
+
+
+def test_a_single_cpu_never_polls(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert connection._several_cpus() is False
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert connection._several_cpus() is True

@@ -218,6 +218,35 @@ def test_write_all_and_read_back(sizes, copies):
     assert got == payloads
 
 
+@SETTINGS
+@given(st.lists(_near_edges(), min_size=1, max_size=4), st.data(), st.booleans())
+def test_write_all_resumes_after_short_writes(sizes, data, size_known):
+    """Whatever each ``writev`` takes (cut anywhere: inside a header, between parts, in a
+    payload), ``write_all`` writes the rest in order, with or without the caller's total."""
+    from unittest import mock
+
+    parts = []
+    for i, n in enumerate(sizes):
+        parts += [_wire.frame_header(n), _pattern(n, i)]
+    whole = b"".join(parts)
+    takes = data.draw(st.lists(st.integers(1, max(1, len(whole))), max_size=6), label="takes")
+    out = bytearray()
+
+    def short_writev(fd, buffers):
+        joined = b"".join(bytes(b) for b in buffers)
+        n = min(len(joined), takes.pop(0)) if takes else len(joined)
+        out.extend(joined[:n])
+        return n
+
+    def short_write(fd, buffer):
+        return short_writev(fd, [buffer])
+
+    with mock.patch.object(_wire.os, "writev", short_writev), \
+            mock.patch.object(_wire.os, "write", short_write):
+        _wire.write_all(-1, list(parts), len(whole) if size_known else -1)
+    assert bytes(out) == whole
+
+
 def test_reads_at_the_end_of_the_stream():
     r, w = os.pipe()
     os.write(w, _wire.frame_header(10) + b"abc")
