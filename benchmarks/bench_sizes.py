@@ -29,13 +29,14 @@ SIZES = [64, 4 * KIB, 64 * KIB, MIB, 16 * MIB, 64 * MIB]
 QUICK_SIZES = [64, 64 * KIB, 4 * MIB]
 
 
-def _count(size: int, quick: bool, pipe: bool = False) -> int:
-    """Messages per measurement, between 4 and 20,000: about 16 MiB moved (4 quick), and
-    16 times that through a bare Pipe, whose 4 MiB of 64 KiB messages take a millisecond.
-    A window that short measures the child's wake-up as much as the transfer: send/recv of
-    64 KiB, seven rounds each, gave a median ratio of 1.11 with 64 messages, 1.38 and 1.37
-    with 1,024 and 4,096."""
-    volume = (4 if quick else 16) * MIB * (16 if pipe else 1)
+def _count(size: int, pipe: bool = False) -> int:
+    """Messages per measurement, between 4 and 20,000: about 16 MiB moved, and 16 times
+    that through a bare Pipe, whose 4 MiB of 64 KiB messages take a millisecond. A window
+    that short measures the child's wake-up as much as the transfer: send/recv of 64 KiB,
+    seven rounds each, gave a median ratio of 1.11 with 64 messages, 1.38 and 1.37 with
+    1,024 and 4,096; a queue's put/get of 64 KiB, 0.96 with 64 in a quick run, 1.26 to
+    1.65 with 256 in full ones. ``--quick`` measures fewer sizes and rounds, not less."""
+    volume = 16 * MIB * (16 if pipe else 1)
     return max(4, min(20_000, volume // size))
 
 
@@ -165,8 +166,8 @@ def run(quick: bool) -> list[dict]:
             rows.append(r)
 
     for size in QUICK_SIZES if quick else SIZES:
-        n = _count(size, quick)
-        piped = _count(size, quick, pipe=True)
+        n = _count(size)
+        piped = _count(size, pipe=True)
         for how, path in (("recv", "Pipe send/recv"),
                           ("recv_bytes", "Pipe send_bytes/recv_bytes"),
                           ("recv_bytes_into", "Pipe send_bytes/recv_bytes_into")):
