@@ -25,7 +25,7 @@ import processing
 LIBS = {"processing": processing, "stdlib": multiprocessing}
 KIB = 1 << 10
 MIB = 1 << 20
-SIZES = [64, 4 * KIB, 64 * KIB, MIB, 16 * MIB, 64 * MIB]
+SIZES = [64, 4 * KIB, 64 * KIB, 256 * KIB, MIB, 4 * MIB, 16 * MIB, 64 * MIB]
 QUICK_SIZES = [64, 64 * KIB, 4 * MIB]
 
 

@@ -363,7 +363,34 @@ def Pipe(duplex: bool = True) -> tuple[Any, Any]:
     first, second = _stdlib.Pipe(duplex)
     # The stdlib builds its own classes; ours add only methods, so adopting them is safe.
     first.__class__ = second.__class__ = _OURS
+    if duplex and sys.platform != "win32":
+        _widen_send_buffer(first.fileno())
+        _widen_send_buffer(second.fileno())
     return first, second
+
+
+#: What a duplex Pipe's sockets ask for as their send buffer: Linux's stock maximum
+#: (``net.core.wmem_max``), which Linux doubles, so 416 KiB may be on the way in each
+#: direction instead of the stock default's 208 KiB (macOS: 208 KiB instead of 8 KiB).
+PIPE_SEND_BUFFER = 212_992
+
+
+def _widen_send_buffer(fd: int) -> None:
+    """Let the socket ``fd`` queue ``PIPE_SEND_BUFFER`` bytes, unless it may already queue
+    more. A message that fits is written without the sender waiting for the receiver to
+    drain part of it: 256 KiB send_bytes/recv_bytes took 22.8 us against 33.7 us, 1 MiB
+    86 us against 108 us (the stdlib: 26.9 and 114). Nothing relies on the size: it
+    differs from system to system, and a send still blocks once the buffer is full."""
+    s = _SocketType(socket.AF_UNIX, socket.SOCK_STREAM, 0, fd)
+    try:
+        if socket.getdefaulttimeout() is not None:
+            s.settimeout(None)  # the default timeout made the descriptor non-blocking
+        if s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) < 2 * PIPE_SEND_BUFFER:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, PIPE_SEND_BUFFER)
+    except OSError:
+        pass  # a buffer of the system's default size works as well, only slower
+    finally:
+        s.detach()
 
 
 deliverChallenge = deliver_challenge

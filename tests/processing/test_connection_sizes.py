@@ -191,10 +191,14 @@ def test_a_default_socket_timeout_leaves_the_connection_blocking():
 
 
 def test_a_thread_keeps_one_receive_buffer_up_to_the_limit():
+    """Frames of SMALL + 10 bytes, then exactly KEEP, then over it: the kept buffer grows
+    to KEEP and the last frame gets a buffer of its own. (A bytes object's pickle is its
+    length plus 8 bytes.)"""
+    connection._local.__dict__.pop("recv_buffer", None)
     sender, receiver = _pair(True, True, True)
-    for size in (SMALL + 10, KEEP, KEEP + 10):
-        t, errors = _in_thread(sender.send, _payload(size, 2))
-        assert len(receiver.recv()) == size
+    for frame in (SMALL + 10, KEEP, KEEP + 10):
+        t, errors = _in_thread(sender.send, _payload(frame - 8, 2))
+        assert len(receiver.recv()) == frame - 8
         _finish(t, errors)
     kept = connection._local.__dict__.get("recv_buffer")
     assert kept is not None and len(kept) == KEEP
@@ -302,3 +306,61 @@ def test_a_single_cpu_never_polls(monkeypatch):
     assert connection._several_cpus() is False
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert connection._several_cpus() is True
+
+
+# ------------------------------------------------------------- a duplex Pipe's send buffer
+
+
+def _send_buffer(fd: int) -> int:
+    s = socket.socket(fileno=fd)
+    try:
+        return s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    finally:
+        s.detach()
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="a duplex Pipe is a socketpair here")
+def test_a_duplex_pipe_may_queue_a_message_of_the_widened_size_unread():
+    """Both ends ask for ``PIPE_SEND_BUFFER``: a 300,000-byte message is queued whole
+    without a reader (the stock 208 KiB would have made the sender wait)."""
+    first, second = connection.Pipe()
+    for conn in (first, second):
+        assert _send_buffer(conn.fileno()) >= connection.PIPE_SEND_BUFFER
+    data = _payload(300_000, 4)
+    t, errors = _in_thread(first.send_bytes, data)
+    t.join(TIMEOUT)
+    assert not t.is_alive(), "the send waited for a reader"
+    assert second.recv_bytes() == data
+    _finish(t, errors)
+
+
+def test_a_larger_send_buffer_is_kept_and_blocking_mode_is_untouched():
+    a, b = socket.socketpair()
+    try:
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * connection.PIPE_SEND_BUFFER)
+        larger = _send_buffer(a.fileno())
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(5)
+        try:
+            connection._widen_send_buffer(a.fileno())
+            connection._widen_send_buffer(b.fileno())
+        finally:
+            socket.setdefaulttimeout(previous)
+        assert _send_buffer(a.fileno()) == larger
+        assert _send_buffer(b.fileno()) >= connection.PIPE_SEND_BUFFER
+        assert os.get_blocking(a.fileno()) and os.get_blocking(b.fileno())
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_pipe_end_that_refuses_the_option_still_works():
+    """``setsockopt`` failing (a sandbox, an odd kernel) leaves the default buffer."""
+    from unittest import mock
+
+    with mock.patch.object(connection, "_SocketType") as fake:
+        fake.return_value.getsockopt.side_effect = OSError("not permitted")
+        first, second = connection.Pipe()
+    fake.return_value.detach.assert_called()
+    first.send("still works")
+    assert second.recv() == "still works"
