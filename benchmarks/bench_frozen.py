@@ -85,11 +85,18 @@ def _build_s(cmd: list[str], cwd: Path, work: Path, env: dict[str, str] | None =
     return t.elapsed
 
 
-def _child_start_rows(freezer: str, exe: Path, app: Path, rounds: int,
-                      children: int) -> list[dict | None]:
+def _built(exe: Path, build: Callable[[], object]) -> Path:
+    """``exe``, built first if no build row made it (``--only`` picked a row that runs it)."""
+    if not exe.is_file():
+        build()
+    return exe
+
+
+def _child_start_rows(freezer: str, exe: Path, build: Callable[[], object], app: Path,
+                      rounds: int, children: int) -> list[dict | None]:
     """Spawn start+join inside freezekit's program against plain python, per library."""
     return [compare(f"spawn start+join ({library}), freezekit {freezer} program vs python",
-                    lambda lib=library: _child_ms([str(exe)], children, lib),
+                    lambda lib=library: _child_ms([str(_built(exe, build))], children, lib),
                     lambda lib=library: _child_ms([sys.executable, str(app)], children, lib),
                     rounds=rounds, unit="ms", target="<= 1.1")
             for library in ("processing", "stdlib")]
@@ -108,12 +115,14 @@ def _pyinstaller_rows(tmp_path: Path, app: Path, rounds: int, builds: int,
                     lambda: _build_s(ours, tmp_path, tmp_path / "work"),
                     lambda: _build_s(plain, tmp_path, tmp_path / "plainwork"),
                     rounds=builds, unit="s", target="<= 1.15", warmup=0)]
-    rows += _child_start_rows("PyInstaller", tmp_path / "dist" / "startapp" / EXE, app,
+    rows += _child_start_rows("PyInstaller", tmp_path / "dist" / "startapp" / EXE,
+                              lambda: _build_s(ours, tmp_path, tmp_path / "work"), app,
                               rounds, children)
     plain_exe = tmp_path / "plain" / "plainapp" / EXE.replace("startapp", "plainapp")
     rows.append(compare(
         "spawn start+join (stdlib), plain pyinstaller program with our hook vs python",
-        lambda: _child_ms([str(plain_exe)], children, "stdlib"),
+        lambda: _child_ms([str(_built(plain_exe, lambda: _build_s(
+            plain, tmp_path, tmp_path / "plainwork")))], children, "stdlib"),
         lambda: _child_ms([sys.executable, str(app)], children, "stdlib"),
         rounds=rounds, unit="ms", target="<= 1.1"))
     return rows
@@ -132,9 +141,12 @@ def _cx_freeze_rows(tmp_path: Path, app: Path, rounds: int, builds: int,
                     rounds=builds, unit="s", target="<= 1.15", warmup=0)
             for label, extra in ((" (no self-test)", ["--no-smoke"]), (" with self-test", []))]
     exe = dist / "startapp" / EXE
-    rows.append(_verification_row(exe, lambda: _build_s([*ours, "--no-smoke"], tmp_path, dist),
-                                  rounds))
-    return rows + _child_start_rows("cx_Freeze", exe, app, rounds, children)
+
+    def build() -> float:
+        return _build_s([*ours, "--no-smoke"], tmp_path, dist)
+
+    rows.append(_verification_row(exe, build, rounds))
+    return rows + _child_start_rows("cx_Freeze", exe, build, app, rounds, children)
 
 
 def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dict | None:
@@ -153,8 +165,7 @@ def _verification_row(exe: Path, build: Callable[[], float], rounds: int) -> dic
                                                       smoke.TIMEOUT), names))
 
     def timed(verify: Callable[[], object]) -> float:
-        if not exe.is_file():
-            build()
+        _built(exe, build)
         with Timer() as t:
             verify()
         return t.elapsed
@@ -182,7 +193,9 @@ def _nuitka_rows(tmp_path: Path, app: Path, rounds: int, builds: int,
                     lambda: _build_s(ours, tmp_path, work),
                     lambda: _build_s(plain, tmp_path, plain_out, env=env),
                     rounds=min(builds, 2), unit="s", target="<= 1.15", warmup=0)]
-    return rows + _child_start_rows("Nuitka", dist / "startapp" / EXE, app, rounds, children)
+    return rows + _child_start_rows("Nuitka", dist / "startapp" / EXE,
+                                    lambda: _build_s(ours, tmp_path, work), app, rounds,
+                                    children)
 
 
 #: Each freezer's module name and its rows; a freezer that is not installed gives none.
