@@ -31,8 +31,13 @@ SMALL = connection._SMALL_READ
 #: A smaller keep limit for these tests, so that crossing it costs no 64 MiB messages.
 KEEP = 3 * SMALL
 
+#: Where recv_bytes() starts polling, and a duplex Pipe's send buffer as Linux doubles it.
+POLL_BYTES = connection.POLL_BYTES_FROM
+WIDE = 2 * connection.PIPE_SEND_BUFFER
+
 BOUNDARIES = [0, 1, 3, 4, 5, 100, SMALL - 1, SMALL, SMALL + 1, 2 * SMALL,
-              KEEP - 1, KEEP, KEEP + 1, 212_992 + 7, 1 << 20]
+              POLL_BYTES - 1, POLL_BYTES, KEEP - 1, KEEP, KEEP + 1, 212_992 + 7, WIDE - 4,
+              WIDE, 1 << 20]
 sizes = st.one_of(
     st.sampled_from(BOUNDARIES),
     st.sampled_from(BOUNDARIES).flatmap(lambda b: st.integers(max(0, b - 8), b + 8)),
@@ -45,6 +50,11 @@ def _small_keep_limit(monkeypatch):
 
 
 def _pair(duplex: bool, ours_sends: bool, ours_receives: bool):
+    """Both ends ours: a Pipe as ``processing.Pipe()`` makes it (its widened send buffer
+    included); otherwise a stdlib Pipe with one end made ours."""
+    if ours_sends and ours_receives:
+        reader, writer = connection.Pipe(duplex)
+        return writer, reader
     reader, writer = stdlib_connection.Pipe(duplex)
     if ours_sends:
         writer.__class__ = Connection
